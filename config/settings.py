@@ -1,0 +1,152 @@
+"""Settings objects.
+
+Everything secret or deployment-specific comes from the environment; the defaults are safe for a
+developer's machine and nothing else. ``production`` refuses to start with the development secret.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET_KEY = "development-only-secret-never-use-in-production"
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a deployment the platform can safely run."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whichever spelling the operator gives."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Settings:
+    """Values read from the environment once, when the app is created."""
+
+    ENV = "development"
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self, **overrides):
+        env = os.environ
+        instance = Path(env.get("INSTANCE_PATH", ROOT / "instance"))
+        self.INSTANCE_PATH = str(instance)
+        self.SECRET_KEY = env.get("SECRET_KEY", DEV_SECRET_KEY)
+        self.DATABASE_URL = normalise_database_url(
+            env.get("DATABASE_URL", f"sqlite:///{instance / 'lscp.db'}")
+        )
+        self.REDIS_URL = env.get("REDIS_URL") or None
+        self.RQ_QUEUE = env.get("RQ_QUEUE", "lscp")
+
+        # Mail: "smtp" delivers through MAIL_HOST; "file" writes .eml files to MAIL_FILE_DIR, which is what a
+        # developer wants to read password-reset links without a mail server.
+        self.MAIL_BACKEND = env.get("MAIL_BACKEND", "file")
+        self.MAIL_HOST = env.get("MAIL_HOST", "localhost")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_TLS = _bool(env.get("MAIL_USE_TLS"), False)
+        self.MAIL_FROM = env.get("MAIL_FROM", "Safeguarding partnership platform <no-reply@localhost>")
+        self.MAIL_FILE_DIR = env.get("MAIL_FILE_DIR", str(instance / "mail"))
+        self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 5)
+
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), self.ENV == "production")
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 8 * 3600)
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
+
+        self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_IP_MAX_FAILURES = _int("LOGIN_IP_MAX_FAILURES", 30)
+        self.LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 15 * 60)
+        self.PASSWORD_RESET_MAX_AGE = _int("PASSWORD_RESET_MAX_AGE", 3600)
+        self.INVITATION_MAX_AGE = _int("INVITATION_MAX_AGE", 14 * 24 * 3600)
+
+        # Where `npm ci` put govuk-frontend and swagger-ui-dist; served by the app itself, never from a CDN.
+        self.FRONTEND_DIR = env.get("FRONTEND_DIR", str(ROOT / "core" / "frontend"))
+
+        # flask-smorest
+        self.API_TITLE = "Safeguarding partnership platform API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.PROPAGATE_EXCEPTIONS = None
+
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    def check(self) -> None:
+        """Refuse settings that would be unsafe where this environment is used."""
+
+
+class DevelopmentSettings(Settings):
+    ENV = "development"
+    DEBUG = False
+
+
+class TestSettings(Settings):
+    ENV = "test"
+    TESTING = True
+
+    def __init__(self, **overrides):
+        overrides.setdefault("MAIL_BACKEND", "memory")
+        overrides.setdefault("WTF_CSRF_ENABLED", True)
+        super().__init__(**overrides)
+
+
+class ProductionSettings(Settings):
+    ENV = "production"
+
+    def check(self) -> None:
+        if not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
+            raise ConfigurationError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production"
+            )
+        if self.DATABASE_URL.startswith("sqlite"):
+            raise ConfigurationError("production needs DATABASE_URL pointing at PostgreSQL")
+        if not self.SESSION_COOKIE_SECURE:
+            raise ConfigurationError("production serves sessions over HTTPS only: unset SESSION_COOKIE_SECURE")
+
+
+ENVIRONMENTS = {
+    "development": DevelopmentSettings,
+    "test": TestSettings,
+    "production": ProductionSettings,
+}
+
+
+def load_settings(env_name: str | None = None, **overrides) -> Settings:
+    name = env_name or os.environ.get("APP_ENV", "development")
+    try:
+        cls = ENVIRONMENTS[name]
+    except KeyError as exc:
+        raise ConfigurationError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {name!r}") from exc
+    settings = cls(**overrides)
+    settings.check()
+    return settings

@@ -1,0 +1,80 @@
+"""Core's own contributions through the same hooks as any module: its permissions, default grants,
+navigation and dashboard panels. Core is always on."""
+
+from __future__ import annotations
+
+from core.plugins import hookimpl
+from core.plugins.types import DashboardPanel, ModuleInfo, NavItem, PeriodicJob, Permission
+
+PERMISSIONS = [
+    Permission("core.dashboard.view", "See the partnership dashboard"),
+    Permission("core.partnership.view", "See the partnership's local authorities, agencies and partners"),
+    Permission("core.members.view", "See the partnership's members and their roles"),
+    Permission("core.members.manage", "Invite members, change their roles and limits, suspend them"),
+    Permission("core.roles.manage", "Change what each role may do"),
+    Permission("core.modules.manage", "Switch modules on and off and change their settings"),
+    Permission("core.audit.view", "Read the audit log"),
+    Permission("core.outbox.view", "See outgoing email and retry failed deliveries"),
+    Permission("core.tokens.manage", "Create and revoke API tokens"),
+    Permission("core.config.view", "Read the partnership's configuration through the API"),
+]
+
+_everyone = ["core.dashboard.view", "core.partnership.view"]
+GRANTS = {
+    "tenant_admin": [p.name for p in PERMISSIONS],
+    "business_manager": _everyone + [
+        "core.members.view", "core.members.manage", "core.audit.view", "core.outbox.view", "core.config.view",
+    ],
+    "independent_scrutineer": _everyone + ["core.members.view", "core.audit.view", "core.config.view"],
+    "practitioner": list(_everyone),
+    "agency_safeguarding_lead": _everyone + ["core.members.view"],
+}
+
+
+@hookimpl
+def lscp_module_info():
+    return ModuleInfo(
+        name="core",
+        title="Partnership platform",
+        description="Tenants, people and access, modules, background work and the audit log.",
+        version="0.1.0",
+    )
+
+
+@hookimpl
+def lscp_permissions():
+    return PERMISSIONS
+
+
+@hookimpl
+def lscp_default_grants():
+    return GRANTS
+
+
+@hookimpl
+def lscp_navigation(tenant, settings):
+    return [
+        NavItem("Dashboard", "tenant.dashboard", "core.dashboard.view", order=0),
+        NavItem("Partnership", "tenant.partnership", "core.partnership.view", order=10),
+        NavItem("Administration", "admin.index", "core.members.view", order=1000),
+    ]
+
+
+@hookimpl
+def lscp_dashboard_panels(tenant, settings, user):
+    from core.web.panels import administration_panel, partnership_panel
+
+    return [partnership_panel(tenant), administration_panel(tenant)]
+
+
+@hookimpl
+def lscp_periodic_jobs():
+    return [
+        PeriodicJob(
+            name="core.retry_email",
+            func="core.mail.delivery.retry_due",
+            cron="*/5 * * * *",
+            description="Deliver email whose earlier attempt failed or whose job was lost",
+            per_tenant=False,
+        ),
+    ]

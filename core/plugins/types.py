@@ -1,0 +1,74 @@
+"""The small value objects plugins hand to the platform through hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """Who a plugin is. ``name`` is the entry-point name and the URL segment of its pages."""
+
+    name: str
+    title: str
+    description: str
+    version: str
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A named right, ``<module>.<thing>.<verb>``. ``confidential`` marks access to case records."""
+
+    name: str
+    description: str
+    confidential: bool = False
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """A panel on the partnership dashboard: a template rendered with ``context``.
+
+    ``context`` may be a function returning the dict, so that its queries run only for users who may see
+    the panel.
+    """
+
+    title: str
+    template: str
+    permission: str
+    context: dict[str, Any] | Callable[[], dict[str, Any]] = field(default_factory=dict)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A section of the partnership's annual report, as trusted HTML rendered by the plugin."""
+
+    title: str
+    html: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the platform runs on a schedule: ``func`` is a dotted path, ``cron`` a crontab expression.
+
+    A per-tenant job is called as ``func(tenant=..., settings=..., today=...)`` once for each tenant with
+    the module enabled, in that tenant's scope; a platform job (``per_tenant=False``) as ``func(today=...)``.
+    """
+
+    name: str
+    func: str
+    cron: str
+    description: str = ""
+    per_tenant: bool = True

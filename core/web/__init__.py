@@ -1,0 +1,1 @@
+"""Pages: the start page, the partnership dashboard and administration, assets, errors."""
