@@ -10,6 +10,7 @@ PostgreSQL). Migrations build the schema once per run; every table is emptied af
 
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "plugin_fixture"))
 
+from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from core.app import create_app  # noqa: E402
@@ -36,6 +38,25 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+def on_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of PostgreSQL or Redis behaviour run in the pass that has that service and are deselected
+    (not skipped) in the other: CI runs both passes."""
+    wanted = {"postgres": on_postgres(), "redis": bool(os.environ.get("REDIS_URL"))}
+    keep, drop = [], []
+    for item in items:
+        if any(item.get_closest_marker(name) and not present for name, present in wanted.items()):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _database_url(tmp: Path) -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
 
@@ -51,6 +72,14 @@ def _reset_schema(app) -> None:
     Base.metadata.create_all(engine, tables=external)
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs as in production: in a fresh app context, with its own
+    ``g`` and database session, not in the one pytest-flask keeps pushed for the test itself."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 def make_app(tmp: Path, **overrides):
     settings = {
         "DATABASE_URL": _database_url(tmp),
@@ -60,7 +89,9 @@ def make_app(tmp: Path, **overrides):
         "PUBLIC_BASE_URL": "http://platform.test",
     }
     settings.update(overrides)
-    return create_app("test", **settings)
+    app = create_app("test", **settings)
+    app.test_client_class = IsolatedClient
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -100,3 +131,9 @@ def _clean(app):
 def outbox(app):
     """Messages the memory mail transport has sent."""
     return app.extensions["lscp.mail"].sent
+
+
+@pytest.fixture
+def client(app):
+    """Not kept in a ``with`` block (as pytest-flask's is): no request's context outlives the request."""
+    return app.test_client()

@@ -179,14 +179,18 @@ def import_documents(docs: list[Document], actor=None, skip_existing: bool = Fal
     return done
 
 
-def _sync_by_key(model, wanted: list[dict], source: str, section: str, on_remove=None) -> dict[str, object]:
+def _sync_by_key(model, wanted: list[dict], fill, source: str, section: str, on_remove=None) -> dict[str, object]:
+    """Make the rows of ``model`` in scope exactly those of ``wanted`` (matched on key), filled by ``fill``."""
     rows = {row.key: row for row in db.session.scalars(select(model))}
     for item in wanted:
         row = rows.get(item["key"])
         if row is None:
             row = model(key=item["key"])
-            db.session.add(row)
             rows[item["key"]] = row
+            fill(row, item)
+            db.session.add(row)
+        else:
+            fill(row, item)
     for key in set(rows) - {item["key"] for item in wanted}:
         if on_remove:
             on_remove(rows[key], source, section)
@@ -222,17 +226,17 @@ def _import_tenant(doc: Document, actor) -> Tenant:
 
     with tenant_scope(tenant):
         ensure_default_roles(CORE_GRANTS)
-        las = _sync_by_key(LocalAuthority, data["local_authorities"], doc.source, "local_authorities",
-                           on_remove=_refuse_if_limiting_memberships)
-        for item in data["local_authorities"]:
-            la = las[item["key"]]
+        def fill_la(la, item):
             la.name, la.gss_code = item["name"], item["gss_code"]
 
-        agencies = _sync_by_key(Agency, data["agencies"], doc.source, "agencies")
-        for item in data["agencies"]:
-            agency = agencies[item["key"]]
+        las = _sync_by_key(LocalAuthority, data["local_authorities"], fill_la, doc.source, "local_authorities",
+                           on_remove=_refuse_if_limiting_memberships)
+
+        def fill_agency(agency, item):
             agency.name, agency.sector, agency.partner_type = item["name"], item["sector"], item["partner_type"]
             agency.local_authorities = [las[k] for k in item["local_authorities"]]
+
+        agencies = _sync_by_key(Agency, data["agencies"], fill_agency, doc.source, "agencies")
         db.session.flush()
 
         partners = {p.agency_id: p for p in db.session.scalars(select(SafeguardingPartner))}
@@ -322,17 +326,23 @@ def _import_offer(doc: Document) -> SharedOffer:
 
 
 def export_tenant(tenant: Tenant) -> dict:
-    """The tenant's configuration as a document with Python values (dates stay dates, for TOML)."""
+    """The tenant's configuration as a document with Python values (dates stay dates, for TOML).
+
+    Sections come in a natural order (partners first, then agencies by sector and name; roles by key), not
+    in database order, so that two equal states export to the same document.
+    """
     with tenant_scope(tenant):
-        las = db.session.scalars(select(LocalAuthority).order_by(LocalAuthority.id)).all()
-        agencies = db.session.scalars(
-            select(Agency).options(selectinload(Agency.local_authorities)).order_by(Agency.id)
-        ).all()
-        partners = db.session.scalars(
-            select(SafeguardingPartner).options(selectinload(SafeguardingPartner.agency))
-            .order_by(SafeguardingPartner.id)
-        ).all()
-        roles = db.session.scalars(select(Role).options(selectinload(Role.grants)).order_by(Role.id)).all()
+        las = db.session.scalars(select(LocalAuthority).order_by(LocalAuthority.name)).all()
+        agencies = sorted(
+            db.session.scalars(select(Agency).options(selectinload(Agency.local_authorities))).all(),
+            key=lambda a: (a.partner_type is None, a.sector, a.name, a.key),
+        )
+        position = {a.id: i for i, a in enumerate(agencies)}
+        partners = sorted(
+            db.session.scalars(select(SafeguardingPartner).options(selectinload(SafeguardingPartner.agency))),
+            key=lambda p: position[p.agency_id],
+        )
+        roles = db.session.scalars(select(Role).options(selectinload(Role.grants)).order_by(Role.key)).all()
         modules = db.session.scalars(select(ModuleEnablement).order_by(ModuleEnablement.module)).all()
         tenant_section = {"slug": tenant.slug, "name": tenant.name, "short_name": tenant.short_name}
         if tenant.arrangements_published:
@@ -344,7 +354,7 @@ def export_tenant(tenant: Tenant) -> dict:
             "agencies": [
                 _drop_none({
                     "key": a.key, "name": a.name, "sector": a.sector, "partner_type": a.partner_type,
-                    "local_authorities": [la.key for la in sorted(a.local_authorities, key=lambda x: x.id)],
+                    "local_authorities": sorted(la.key for la in a.local_authorities),
                 })
                 for a in agencies
             ],

@@ -54,7 +54,10 @@ class Scope:
 class TenantOwned:
     """Declares ``tenant_id``; never used directly, see the three subclasses."""
 
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    # active_history: a change to an expired tenant_id still knows the value it replaces.
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True, active_history=True
+    )
 
 
 class TenantScoped(TenantOwned):
@@ -70,7 +73,9 @@ class OfferScoped(TenantOwned):
 
 
 class TenantOptional(TenantOwned):
-    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True, active_history=True
+    )
 
 
 def _fail_closed():
