@@ -81,6 +81,9 @@ class Settings:
         self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 8 * 3600)
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
 
+        # argon2id with the library's recommended cost; the tests turn it down (they hash hundreds).
+        self.ARGON2_TIME_COST = 3
+        self.ARGON2_MEMORY_COST = 65536
         self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
         self.LOGIN_IP_MAX_FAILURES = _int("LOGIN_IP_MAX_FAILURES", 30)
         self.LOGIN_WINDOW_SECONDS = _int("LOGIN_WINDOW_SECONDS", 15 * 60)
@@ -116,6 +119,8 @@ class TestSettings(Settings):
 
     def __init__(self, **overrides):
         overrides.setdefault("MAIL_BACKEND", "memory")
+        overrides.setdefault("ARGON2_TIME_COST", 1)
+        overrides.setdefault("ARGON2_MEMORY_COST", 1024)
         overrides.setdefault("WTF_CSRF_ENABLED", True)
         super().__init__(**overrides)
 

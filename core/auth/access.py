@@ -136,7 +136,9 @@ def _bearer_user() -> User | None:
     ).first()
     if api_token is None:
         with unscoped():
-            elsewhere = db.session.scalar(select(ApiToken.id).where(ApiToken.token_hash == digest))
+            elsewhere = db.session.scalar(select(ApiToken.id).where(
+                ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None), ApiToken.tenant_id != g.tenant.id
+            ))
         if elsewhere is not None:
             abort(404)  # a good token for another partnership: this one does not exist for its holder
         return None

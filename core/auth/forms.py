@@ -10,7 +10,8 @@ EMAIL_ERROR = "Enter an email address in the correct format, like name@example.o
 class LoginForm(Schema):
     email = fields.Email(required=True, error_messages={"required": "Enter your email address",
                                                        "invalid": EMAIL_ERROR})
-    password = fields.String(required=True, error_messages={"required": "Enter your password"})
+    password = fields.String(required=True, metadata={"raw": True},
+                             error_messages={"required": "Enter your password"})
 
 
 class ResetRequestForm(Schema):
@@ -19,8 +20,10 @@ class ResetRequestForm(Schema):
 
 
 class NewPasswordForm(Schema):
-    password = fields.String(required=True, error_messages={"required": "Enter a new password"})
-    confirm = fields.String(required=True, error_messages={"required": "Enter the password again"})
+    password = fields.String(required=True, metadata={"raw": True},
+                             error_messages={"required": "Enter a new password"})
+    confirm = fields.String(required=True, metadata={"raw": True},
+                            error_messages={"required": "Enter the password again"})
 
     @validates_schema
     def _same(self, data, **_):

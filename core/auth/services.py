@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -18,12 +19,22 @@ from core.auth.access import hash_token
 from core.auth.models import ApiToken, LoginAttempt, Membership, Role, User
 from core.db import db, utcnow
 from core.mail.services import queue_email
-from core.tenancy.isolation import tenant_scope
+from core.tenancy.isolation import set_tenant, tenant_scope
 from core.tenancy.models import Agency, LocalAuthority, Tenant
 
-_hasher = PasswordHasher()
-# Verified against when the email is unknown, so that a miss takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+@lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_cost: int) -> tuple[PasswordHasher, str]:
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
+    # Verified against when the email is unknown, so that a miss takes as long as a wrong password.
+    return hasher, hasher.hash("not-a-real-password-" + secrets.token_hex(8))
+
+
+def _hasher() -> PasswordHasher:
+    return _hasher_for(current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])[0]
+
+
+def _dummy_hash() -> str:
+    return _hasher_for(current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])[1]
 MIN_PASSWORD_LENGTH = 10
 COMMON_PASSWORDS = frozenset({
     "password123", "passw0rd123", "1234567890", "qwertyuiop", "iloveyou123", "safeguarding", "letmein123",
@@ -57,12 +68,12 @@ def password_problems(password: str, email: str = "") -> list[str]:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(user: User, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash or _DUMMY_HASH, password) and user.password_hash is not None
+        return _hasher().verify(user.password_hash or _dummy_hash(), password) and user.password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -122,7 +133,7 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     user = user_by_email(email)
     ok = False
     try:
-        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        _hasher().verify(user.password_hash if user and user.password_hash else _dummy_hash(), password)
         ok = user is not None and user.password_hash is not None and user.active
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
@@ -130,7 +141,7 @@ def authenticate(email: str, password: str, ip: str) -> User | None:
     if not ok:
         record("auth.login_failed", summary=f"Failed sign-in for {email}", actor=False)
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     record("auth.login", user, summary=f"{email} signed in", actor=user)
@@ -276,6 +287,8 @@ def invite_member(tenant: Tenant, email: str, name: str, choice: MembershipChoic
 
 
 def membership_from_invitation(token: str) -> Membership | None:
+    """The invited membership, with the session put in its tenant's scope (the invitation's link carries
+    no tenant in its path, so this is where the request learns it)."""
     try:
         data = _serializer("invitation").loads(token, max_age=current_app.config["INVITATION_MAX_AGE"])
     except (BadSignature, SignatureExpired):
@@ -283,25 +296,23 @@ def membership_from_invitation(token: str) -> Membership | None:
     tenant = db.session.get(Tenant, data.get("t"))
     if tenant is None:
         return None
-    with tenant_scope(tenant):
-        membership = db.session.get(Membership, data.get("m"))
+    set_tenant(tenant)
+    membership = db.session.get(Membership, data.get("m"))
     if membership is None or membership.status != "invited":
         return None
     return membership
 
 
 def accept_invitation(membership: Membership, password: str | None) -> User:
-    """Activate the membership; a user without a password sets one now."""
+    """Activate the membership (in its tenant's scope); a user without a password sets one now."""
     user = membership.user
     if user.password_hash is None:
         if not password:
             raise AccessError("Choose a password")
         set_password(user, password)
-    tenant = db.session.get(Tenant, membership.tenant_id)
-    with tenant_scope(tenant):
-        membership.status = "active"
-        membership.accepted_at = utcnow()
-        record("member.joined", membership, summary=f"{user.email} accepted the invitation", actor=user)
+    membership.status = "active"
+    membership.accepted_at = utcnow()
+    record("member.joined", membership, summary=f"{user.email} accepted the invitation", actor=user)
     return user
 
 

@@ -29,8 +29,8 @@ class FormErrors:
 
 
 def form_data(schema: Schema, source: MultiDict | None = None) -> dict:
-    """Turn form fields into what the schema expects: lists for List fields, and no empty strings for
-    optional fields (an untouched input means 'no answer', not 'an empty answer')."""
+    """Turn form fields into what the schema expects: lists for List fields, and no empty strings (an
+    untouched input means 'no answer', so a required field reports itself as missing)."""
     source = source if source is not None else request.form
     data: dict = {}
     for name, declared in schema.fields.items():
@@ -38,8 +38,10 @@ def form_data(schema: Schema, source: MultiDict | None = None) -> dict:
         if isinstance(declared, fields.List):
             data[key] = [v for v in source.getlist(key) if v != ""]
         elif key in source:
-            value = source.get(key, "").strip()
-            if value != "" or declared.required:
+            value = source.get(key, "")
+            if not declared.metadata.get("raw"):  # passwords keep their spaces
+                value = value.strip()
+            if value != "":
                 data[key] = value
         elif isinstance(declared, fields.Boolean):
             data[key] = False
