@@ -1,0 +1,51 @@
+"""Settings from the environment, with safe development defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from config.settings import DEV_SECRET_KEY, ConfigurationError, load_settings, normalise_database_url
+
+
+def test_development_defaults_need_nothing(monkeypatch):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "MAIL_BACKEND", "APP_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.DATABASE_URL.startswith("sqlite:///") and settings.DATABASE_URL.endswith("instance/lscp.db")
+    assert settings.REDIS_URL is None and settings.MAIL_BACKEND == "file"
+    assert settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+def test_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://app@db.internal/lscp")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/2")
+    monkeypatch.setenv("MAIL_BACKEND", "smtp")
+    monkeypatch.setenv("MAIL_PORT", "587")
+    settings = load_settings("development")
+    assert settings.DATABASE_URL == "postgresql+psycopg://app@db.internal/lscp"
+    assert settings.REDIS_URL == "redis://cache.internal:6379/2"
+    assert settings.MAIL_PORT == 587 and settings.MAIL_BACKEND == "smtp"
+    monkeypatch.setenv("MAIL_PORT", "twenty-five")
+    with pytest.raises(ConfigurationError, match="MAIL_PORT must be a whole number"):
+        load_settings("development")
+
+
+def test_production_refuses_unsafe_settings(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://app@db.internal/lscp")
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    monkeypatch.setenv("SECRET_KEY", DEV_SECRET_KEY)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        load_settings("production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    settings = load_settings("production")
+    assert settings.SESSION_COOKIE_SECURE and settings.REMEMBER_COOKIE_SECURE
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///prod.db")
+    with pytest.raises(ConfigurationError, match="PostgreSQL"):
+        load_settings("production")
+    with pytest.raises(ConfigurationError, match="APP_ENV must be one of"):
+        load_settings("staging")
+
+
+def test_database_urls_use_psycopg_3():
+    assert normalise_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
