@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.auth.views import bp as auth_bp
     from core.mail.views import bp as outbox_bp
     from core.plugins.views import bp as modules_bp
+    from core.reports.views import bp as reports_bp
     from core.tenancy.context import TENANT_ARG
     from core.web.assets import bp as assets_bp
     from core.web.public import bp as public_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     tenant_prefix = f"/<{TENANT_ARG}>"
     app.register_blueprint(tenant_bp, url_prefix=tenant_prefix)
+    app.register_blueprint(reports_bp, url_prefix=tenant_prefix)
     app.register_blueprint(admin_bp, url_prefix=f"{tenant_prefix}/admin")
     for bp, path in (
         (modules_bp, "modules"), (members_bp, "members"), (roles_bp, "roles"), (audit_bp, "audit"),

@@ -17,6 +17,7 @@ PERMISSIONS = [
     Permission("core.outbox.view", "See outgoing email and retry failed deliveries"),
     Permission("core.tokens.manage", "Create and revoke API tokens"),
     Permission("core.config.view", "Read the partnership's configuration through the API"),
+    Permission("core.reports.view", "Read the annual report and the data set figures"),
 ]
 
 _everyone = ["core.dashboard.view", "core.partnership.view"]
@@ -24,8 +25,11 @@ GRANTS = {
     "tenant_admin": [p.name for p in PERMISSIONS],
     "business_manager": _everyone + [
         "core.members.view", "core.members.manage", "core.audit.view", "core.outbox.view", "core.config.view",
+        "core.reports.view",
     ],
-    "independent_scrutineer": _everyone + ["core.members.view", "core.audit.view", "core.config.view"],
+    "independent_scrutineer": _everyone + [
+        "core.members.view", "core.audit.view", "core.config.view", "core.reports.view",
+    ],
     "practitioner": list(_everyone),
     "agency_safeguarding_lead": _everyone + ["core.members.view"],
 }
@@ -56,6 +60,7 @@ def lscp_navigation(tenant, settings):
     return [
         NavItem("Dashboard", "tenant.dashboard", "core.dashboard.view", order=0),
         NavItem("Partnership", "tenant.partnership", "core.partnership.view", order=10),
+        NavItem("Annual report", "reports.annual_report", "core.reports.view", order=900),
         NavItem("Administration", "admin.index", "core.members.view", order=1000),
     ]
 

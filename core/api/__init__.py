@@ -25,7 +25,7 @@ def docs():
 
 
 def register_api(app: Flask, registry, owners: dict[str, str]) -> None:
-    from core.api import config, members, modules
+    from core.api import config, members, modules, reports
 
     api = Api(app, spec_kwargs={
         "info": {"description": "Configuration, modules and records of a safeguarding children partnership. "
@@ -37,7 +37,8 @@ def register_api(app: Flask, registry, owners: dict[str, str]) -> None:
     app.extensions["lscp.api"] = api
 
     prefix = f"{API_PREFIX}/<{TENANT_ARG}>"
-    for bp, path in ((config.bp, "config"), (modules.bp, "modules"), (members.bp, "members")):
+    for bp, path in ((config.bp, "config"), (modules.bp, "modules"), (members.bp, "members"),
+                     (reports.bp, "figures")):
         api.register_blueprint(bp, url_prefix=f"{prefix}/{path}")
         csrf.exempt(bp)
     for module in registry.optional:
