@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, g
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from config.settings import ROOT, load_settings
@@ -87,7 +87,8 @@ def _init_templates(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from core.api import register_api
     from core.audit.views import bp as audit_bp
-    from core.auth.admin_views import members_bp, roles_bp
+    from core.auth.member_views import bp as members_bp
+    from core.auth.role_views import bp as roles_bp
     from core.auth.token_views import bp as tokens_bp
     from core.auth.views import bp as auth_bp
     from core.mail.views import bp as outbox_bp

@@ -4,7 +4,7 @@ navigation and dashboard panels. Core is always on."""
 from __future__ import annotations
 
 from core.plugins import hookimpl
-from core.plugins.types import DashboardPanel, ModuleInfo, NavItem, PeriodicJob, Permission
+from core.plugins.types import ModuleInfo, NavItem, PeriodicJob, Permission
 
 PERMISSIONS = [
     Permission("core.dashboard.view", "See the partnership dashboard"),

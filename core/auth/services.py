@@ -22,6 +22,7 @@ from core.mail.services import queue_email
 from core.tenancy.isolation import set_tenant, tenant_scope
 from core.tenancy.models import Agency, LocalAuthority, Tenant
 
+
 @lru_cache(maxsize=4)
 def _hasher_for(time_cost: int, memory_cost: int) -> tuple[PasswordHasher, str]:
     hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
@@ -228,8 +229,38 @@ def _resolve_choice(choice: MembershipChoice) -> tuple[list[Role], Agency | None
     return list(roles), agency, list(las)
 
 
-def _apply_choice(membership: Membership, choice: MembershipChoice) -> None:
+def _may_hand_out_anything(granter) -> bool:
+    return granter is None or granter.platform_admin or granter.can("core.roles.manage")
+
+
+def grantable(granter, roles: list[Role]) -> list[Role]:
+    """The roles this granter may hand out (for the choices a form offers)."""
+    if _may_hand_out_anything(granter):
+        return list(roles)
+    return [r for r in roles if r.permission_names <= granter.permissions]
+
+
+def _check_may_grant(granter, roles: list[Role]) -> None:
+    """Someone who manages members but not roles can only hand out what they hold themselves: otherwise a
+    business manager could make anyone, themselves included, a tenant administrator."""
+    if _may_hand_out_anything(granter):
+        return
+    beyond = [r.name for r in roles if not r.permission_names <= granter.permissions]
+    if beyond:
+        raise AccessError(f"You cannot give the role {', '.join(beyond)}: it can do more than you can")
+
+
+def _check_may_manage(granter, membership: Membership) -> None:
+    if _may_hand_out_anything(granter):
+        return
+    held = set().union(*(r.permission_names for r in membership.roles)) if membership.roles else set()
+    if not held <= granter.permissions:
+        raise AccessError("You cannot change this member: their roles can do more than yours")
+
+
+def _apply_choice(membership: Membership, choice: MembershipChoice, granter=None) -> None:
     roles, agency, las = _resolve_choice(choice)
+    _check_may_grant(granter, roles)
     membership.roles = roles
     membership.agency = agency
     membership.local_authorities = las
@@ -256,9 +287,10 @@ def invitation_token(membership: Membership) -> str:
     return _serializer("invitation").dumps({"m": membership.id, "t": membership.tenant_id})
 
 
-def invite_member(tenant: Tenant, email: str, name: str, choice: MembershipChoice, invited_by: User
-                  ) -> Membership:
-    """Create (or renew) an invitation and email it. The caller commits."""
+def invite_member(tenant: Tenant, email: str, name: str, choice: MembershipChoice, invited_by: User,
+                  granter=None) -> Membership:
+    """Create (or renew) an invitation and email it. ``granter`` is the inviter's ``Access`` (None for the
+    command line): it limits the roles they may give. The caller commits."""
     email = normalise_email(email)
     user = user_by_email(email) or create_user(email, name or email)
     with tenant_scope(tenant):
@@ -268,7 +300,9 @@ def invite_member(tenant: Tenant, email: str, name: str, choice: MembershipChoic
         if membership is None:
             membership = Membership(user_id=user.id)
             db.session.add(membership)
-        _apply_choice(membership, choice)
+        else:
+            _check_may_manage(granter, membership)
+        _apply_choice(membership, choice, granter)
         membership.status = "invited"
         membership.invited_by_id = invited_by.id
         membership.invited_at = utcnow()
@@ -328,9 +362,10 @@ def _is_admin(membership: Membership) -> bool:
     return membership.status == "active" and any(r.key == "tenant_admin" for r in membership.roles)
 
 
-def update_membership(membership: Membership, choice: MembershipChoice, actor) -> None:
+def update_membership(membership: Membership, choice: MembershipChoice, actor, granter=None) -> None:
+    _check_may_manage(granter, membership)
     was_admin = _is_admin(membership)
-    _apply_choice(membership, choice)
+    _apply_choice(membership, choice, granter)
     if was_admin and not _is_admin(membership) and _other_active_admins(membership) == 0:
         raise AccessError("This is the partnership's last tenant administrator: give the role to someone else first")
     record("member.changed", membership, summary=f"{membership.user.email}: roles or limits changed",
@@ -340,9 +375,10 @@ def update_membership(membership: Membership, choice: MembershipChoice, actor) -
            actor=actor)
 
 
-def set_membership_status(membership: Membership, status: str, actor) -> None:
+def set_membership_status(membership: Membership, status: str, actor, granter=None) -> None:
     if status not in {"active", "suspended"}:
         raise AccessError("Unknown status")
+    _check_may_manage(granter, membership)
     if status == "suspended" and _is_admin(membership) and _other_active_admins(membership) == 0:
         raise AccessError("This is the partnership's last tenant administrator and cannot be suspended")
     membership.status = status

@@ -6,8 +6,14 @@ from flask import Flask
 
 
 def register_commands(app: Flask) -> None:
-    from core.cli import db_commands, demo_commands, jobs_commands, module_commands, tenant_commands
-    from core.cli import user_commands
+    from core.cli import (
+        db_commands,
+        demo_commands,
+        jobs_commands,
+        module_commands,
+        tenant_commands,
+        user_commands,
+    )
 
     for group in (
         tenant_commands.tenants, module_commands.modules, user_commands.users, user_commands.tokens,

@@ -19,7 +19,7 @@ def tick_cmd():
 
 @jobs.command("list", help="Periodic jobs declared by core and the installed modules.")
 def list_cmd():
-    for name, (module, job) in sorted(all_jobs().items()):
+    for name, (_module, job) in sorted(all_jobs().items()):
         scope = "per partnership" if job.per_tenant else "platform"
         click.echo(f"{name:<32} {job.cron:<14} {scope:<16} {job.description}")
 

@@ -6,7 +6,14 @@ import click
 from sqlalchemy import select
 
 from core.auth.models import Role
-from core.auth.services import AccessError, MembershipChoice, add_member, create_api_token, create_user, user_by_email
+from core.auth.services import (
+    AccessError,
+    MembershipChoice,
+    add_member,
+    create_api_token,
+    create_user,
+    user_by_email,
+)
 from core.db import db
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Tenant

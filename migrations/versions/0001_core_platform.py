@@ -1,7 +1,7 @@
 """Core platform: tenants, people and access, modules, jobs, outbox, audit log.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 11:28:08.552800
 """
 
