@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import ForeignKey, bindparam, event, inspect, or_, select
 from sqlalchemy.exc import NoResultFound
@@ -91,7 +92,10 @@ def _offers_of(tenant_id):
     return select(SharedOfferMember.offer_id).where(SharedOfferMember.tenant_id == tenant_id)
 
 
+@lru_cache(maxsize=4096)
 def _criteria_for(tenant_id: int | None, writing: bool):
+    """The loader options for a scope. Built once per tenant: constructing them is costlier than the query
+    they guard, and they are immutable, so every statement of the tenant shares them."""
     if tenant_id is None:
         return (
             with_loader_criteria(
