@@ -27,6 +27,7 @@ import argparse
 import http.client
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -46,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(__file__).resolve().parent
 TENANT = "hf"
 EMAIL = "bench@example.org"
-PASSWORD = "bench-password-0123456789"
+PASSWORD = secrets.token_urlsafe(18)  # a throw-away user in a throw-away database
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 ACTIVE_MEMBERS = re.compile(r"<strong>(\d+)</strong> active members")
 

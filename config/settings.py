@@ -7,10 +7,12 @@ developer's machine and nothing else. ``production`` refuses to start with the d
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SECRET_KEY = "development-only-secret-never-use-in-production"
+# Development keys are made on the machine that uses them and carry this mark, which production refuses.
+DEV_SECRET_PREFIX = "insecure-development-key-"
 
 
 class ConfigurationError(RuntimeError):
@@ -52,7 +54,7 @@ class Settings:
         env = os.environ
         instance = Path(env.get("INSTANCE_PATH", ROOT / "instance"))
         self.INSTANCE_PATH = str(instance)
-        self.SECRET_KEY = env.get("SECRET_KEY", DEV_SECRET_KEY)
+        self.SECRET_KEY = env.get("SECRET_KEY") or self.fallback_secret(instance)
         self.DATABASE_URL = normalise_database_url(
             env.get("DATABASE_URL", f"sqlite:///{instance / 'lscp.db'}")
         )
@@ -104,6 +106,19 @@ class Settings:
         for key, value in overrides.items():
             setattr(self, key, value)
 
+    def fallback_secret(self, instance: Path) -> str:
+        """The key used when SECRET_KEY is not set: one per development machine, kept in the instance folder
+        so that sessions survive a restart."""
+        path = instance / "secret_key"
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            key = DEV_SECRET_PREFIX + secrets.token_hex(32)
+            instance.mkdir(parents=True, exist_ok=True)
+            path.write_text(key, encoding="utf-8")
+            path.chmod(0o600)
+            return key
+
     def check(self) -> None:
         """Refuse settings that would be unsafe where this environment is used."""
 
@@ -117,6 +132,9 @@ class TestSettings(Settings):
     ENV = "test"
     TESTING = True
 
+    def fallback_secret(self, instance: Path) -> str:
+        return DEV_SECRET_PREFIX + secrets.token_hex(32)
+
     def __init__(self, **overrides):
         overrides.setdefault("MAIL_BACKEND", "memory")
         overrides.setdefault("ARGON2_TIME_COST", 1)
@@ -128,8 +146,12 @@ class TestSettings(Settings):
 class ProductionSettings(Settings):
     ENV = "production"
 
+    def fallback_secret(self, instance: Path) -> str:
+        return ""  # no fallback: production must be given its key
+
     def check(self) -> None:
-        if not self.SECRET_KEY or self.SECRET_KEY == DEV_SECRET_KEY or len(self.SECRET_KEY) < 32:
+        key = self.SECRET_KEY or ""
+        if len(key) < 32 or key.startswith(DEV_SECRET_PREFIX):
             raise ConfigurationError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production"
             )

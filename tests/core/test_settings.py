@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from config.settings import DEV_SECRET_KEY, ConfigurationError, load_settings, normalise_database_url
+from config.settings import DEV_SECRET_PREFIX, ConfigurationError, load_settings, normalise_database_url
 
 
 def test_development_defaults_need_nothing(monkeypatch):
@@ -14,6 +14,17 @@ def test_development_defaults_need_nothing(monkeypatch):
     assert settings.DATABASE_URL.startswith("sqlite:///") and settings.DATABASE_URL.endswith("instance/lscp.db")
     assert settings.REDIS_URL is None and settings.MAIL_BACKEND == "file"
     assert settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_COOKIE_SAMESITE == "Lax"
+
+
+def test_development_makes_its_own_key_once_and_keeps_it(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    first = load_settings("development").SECRET_KEY
+    assert first.startswith(DEV_SECRET_PREFIX) and len(first) > 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert load_settings("development").SECRET_KEY == first
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "elsewhere"))
+    assert load_settings("development").SECRET_KEY != first
 
 
 def test_settings_come_from_the_environment(monkeypatch):
@@ -33,7 +44,7 @@ def test_settings_come_from_the_environment(monkeypatch):
 def test_production_refuses_unsafe_settings(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://app@db.internal/lscp")
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    monkeypatch.setenv("SECRET_KEY", DEV_SECRET_KEY)
+    monkeypatch.setenv("SECRET_KEY", DEV_SECRET_PREFIX + "0" * 64)
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         load_settings("production")
     monkeypatch.setenv("SECRET_KEY", "k" * 48)

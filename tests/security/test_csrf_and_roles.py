@@ -11,7 +11,7 @@ from flask.views import MethodView
 from lscp_noticeboard import plugin as noticeboard_plugin
 from sqlalchemy import select
 
-from config.settings import DEV_SECRET_KEY, ConfigurationError, load_settings
+from config.settings import DEV_SECRET_PREFIX, ConfigurationError, load_settings
 from core.app import create_app
 from core.auth.access import MEMBER, access_rule, public, requires, undeclared_endpoints
 from core.auth.models import LoginAttempt, Membership, Role, User
@@ -490,11 +490,11 @@ def test_production_settings_secure_the_cookie_and_refuse_the_development_secret
     assert settings.SESSION_COOKIE_HTTPONLY is True and settings.SESSION_COOKIE_SAMESITE == "Lax"
 
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
-        load_settings("production", SECRET_KEY=DEV_SECRET_KEY, DATABASE_URL=database)
+        load_settings("production", SECRET_KEY=DEV_SECRET_PREFIX + "0" * 64, DATABASE_URL=database)
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         load_settings("production", DATABASE_URL=database)  # no SECRET_KEY set: the development default
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
-        create_app("production", SECRET_KEY=DEV_SECRET_KEY, DATABASE_URL=database)
+        create_app("production", SECRET_KEY=DEV_SECRET_PREFIX + "0" * 64, DATABASE_URL=database)
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "0")
     with pytest.raises(ConfigurationError, match="HTTPS"):
         load_settings("production", SECRET_KEY="x" * 40, DATABASE_URL=database)
