@@ -33,6 +33,9 @@ def create_app(env: str | None = None, **overrides) -> Flask:
 
     _init_templates(app)
     extensions.init_app(app)
+    from core.web.ids import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # before any route is added
 
     from core.tenancy import context
 

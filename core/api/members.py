@@ -22,7 +22,10 @@ def list_members(query, pagination_parameters):
     stmt = select(Membership).join(User, User.id == Membership.user_id)
     if query["status"]:
         stmt = stmt.where(Membership.status == query["status"])
-    pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pagination_parameters.item_count = total
+    if pagination_parameters.first_item >= total:
+        return []  # past the end: nothing to ask the database for
     return db.session.scalars(
         stmt.options(selectinload(Membership.user), selectinload(Membership.roles),
                      selectinload(Membership.agency), selectinload(Membership.local_authorities))

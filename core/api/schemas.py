@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class ModuleStateSchema(Schema):
@@ -39,4 +39,5 @@ class MemberSchema(Schema):
 
 
 class MemberQuerySchema(Schema):
-    status = fields.String(load_default=None, metadata={"description": "active, invited or suspended"})
+    status = fields.String(load_default=None, validate=validate.OneOf(["active", "invited", "suspended"]),
+                           metadata={"description": "active, invited or suspended"})

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from core.audit.models import AuditEvent
 from core.auth.access import requires
 from core.db import db
+from core.web.pagination import page_of
 
 bp = Blueprint("audit", __name__)
 PAGE_SIZE = 50
@@ -47,14 +48,10 @@ def index():
                 errors[key] = "Enter a date as YYYY-MM-DD"
             else:
                 query = query.where(AuditEvent.at >= bound if not end else AuditEvent.at <= bound)
-    try:
-        page = max(1, int(args.get("page", "1")))
-    except ValueError:
-        page = 1
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = page_of(total, PAGE_SIZE, args.get("page"))
     events = db.session.scalars(
-        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(page.size).offset(page.offset)
     ).all()
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("admin/audit.html", events=events, filters=filters, errors=errors, page=page,
-                           pages=pages, total=total), (400 if errors else 200)
+    return render_template("admin/audit.html", events=events, filters=filters, errors=errors, page=page.number,
+                           pages=page.pages, total=total), (400 if errors else 200)

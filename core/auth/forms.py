@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.web.ids import Id
+
 EMAIL_ERROR = "Enter an email address in the correct format, like name@example.org"
 
 
@@ -32,18 +34,18 @@ class NewPasswordForm(Schema):
 
 
 class MembershipForm(Schema):
-    roles = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, error="Choose at least one role"),
+    roles = fields.List(Id(), required=True, validate=validate.Length(min=1, error="Choose at least one role"),
                         error_messages={"required": "Choose at least one role"})
-    agency_id = fields.Integer(load_default=None, allow_none=True,
-                               error_messages={"invalid": "Choose an agency from the list"})
-    local_authority_ids = fields.List(fields.Integer(), load_default=list)
+    agency_id = Id(load_default=None, allow_none=True, error_messages={"invalid": "Choose an agency from the list"})
+    local_authority_ids = fields.List(Id(), load_default=list)
     job_title = fields.String(load_default="", validate=validate.Length(max=200))
 
 
 class InviteForm(MembershipForm):
     email = fields.Email(required=True, error_messages={"required": "Enter the email address of the person to invite",
                                                        "invalid": EMAIL_ERROR})
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+    name = fields.String(required=True,
+                         validate=validate.Length(min=1, max=200, error="Enter a name of 200 characters or fewer"),
                          error_messages={"required": "Enter the person's full name"})
 
 

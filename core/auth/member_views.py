@@ -21,6 +21,7 @@ from core.db import db
 from core.tenancy.models import Agency, LocalAuthority
 from core.web.forms import FormErrors, validate_form
 from core.web.lookup import get_or_404
+from core.web.pagination import page_of
 
 bp = Blueprint("members", __name__)
 PAGE_SIZE = 50
@@ -43,10 +44,6 @@ def _choice(data: dict) -> MembershipChoice:
 def index():
     q = request.args.get("q", "").strip()
     status = request.args.get("status", "")
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
     query = select(Membership).join(User, User.id == Membership.user_id)
     if q:
         like = f"%{q.lower()}%"
@@ -54,15 +51,15 @@ def index():
     if status in {"active", "invited", "suspended"}:
         query = query.where(Membership.status == status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = page_of(total, PAGE_SIZE, request.args.get("page"))
     members = db.session.scalars(
         query.options(
             selectinload(Membership.user), selectinload(Membership.roles), selectinload(Membership.agency),
             selectinload(Membership.local_authorities),
-        ).order_by(User.name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        ).order_by(User.name).limit(page.size).offset(page.offset)
     ).all()
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("admin/members/index.html", members=members, q=q, status=status, page=page,
-                           pages=pages, total=total)
+    return render_template("admin/members/index.html", members=members, q=q, status=status, page=page.number,
+                           pages=page.pages, total=total)
 
 
 @bp.route("/invite", methods=["GET", "POST"])

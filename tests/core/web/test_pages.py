@@ -79,3 +79,22 @@ def test_an_unexpected_error_shows_a_page_and_no_details(app, tmp_path):
 
 def test_health_check(client):
     assert client.get("/health").get_json() == {"status": "ok"}
+
+
+def test_absurd_input_in_addresses_and_forms_gets_a_4xx_not_an_error(client):
+    from tests.helpers import form_post
+
+    alpha = create_tenant("alpha")
+    make_user("admin@alpha.example", alpha)
+    login(client, "admin@alpha.example")
+    huge = "9" * 30
+    for url in (f"/alpha/admin/members/?page={huge}", f"/alpha/admin/audit/?page=-{huge}",
+                "/alpha/admin/members/?page=abc", f"/alpha/admin/members/?q={'%' * 500}"):
+        assert client.get(url).status_code == 200, url
+    for url in (f"/alpha/admin/members/{huge}", "/alpha/admin/members/0", f"/alpha/admin/roles/{2**31}"):
+        assert client.get(url).status_code == 404, url
+    response = form_post(client, "/alpha/admin/members/invite", {
+        "name": "X" * 5000, "email": "x@example.org", "roles": huge, "agency_id": "-1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert html.count("Choose from the list") >= 2 and "Enter a name of 200 characters or fewer" in html
