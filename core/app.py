@@ -67,6 +67,7 @@ def _import_models() -> None:
     import core.jobs.models  # noqa: F401
     import core.mail.models  # noqa: F401
     import core.plugins.models  # noqa: F401
+    import core.structure.models  # noqa: F401
     import core.tenancy.models  # noqa: F401
 
 
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.mail.views import bp as outbox_bp
     from core.plugins.views import bp as modules_bp
     from core.reports.views import bp as reports_bp
+    from core.structure import views_bodies, views_funding, views_meetings, views_plan, views_public
     from core.tenancy.context import TENANT_ARG
     from core.web.assets import bp as assets_bp
     from core.web.public import bp as public_bp
@@ -108,6 +110,10 @@ def _register_blueprints(app: Flask) -> None:
     tenant_prefix = f"/<{TENANT_ARG}>"
     app.register_blueprint(tenant_bp, url_prefix=tenant_prefix)
     app.register_blueprint(reports_bp, url_prefix=tenant_prefix)
+    app.register_blueprint(views_public.bp, url_prefix=f"{tenant_prefix}/arrangements")
+    for bp, path in ((views_bodies.bp, "structure"), (views_meetings.bp, "meetings"), (views_plan.bp, "plan"),
+                     (views_funding.bp, "funding")):
+        app.register_blueprint(bp, url_prefix=f"{tenant_prefix}/{path}")
     app.register_blueprint(admin_bp, url_prefix=f"{tenant_prefix}/admin")
     for bp, path in (
         (modules_bp, "modules"), (members_bp, "members"), (roles_bp, "roles"), (audit_bp, "audit"),

@@ -18,20 +18,32 @@ PERMISSIONS = [
     Permission("core.tokens.manage", "Create and revoke API tokens"),
     Permission("core.config.view", "Read the partnership's configuration through the API"),
     Permission("core.reports.view", "Read the annual report and the data set figures"),
+    Permission("core.structure.view", "See the partnership's bodies, chairs, members and roles"),
+    Permission("core.structure.manage", "Change bodies, reporting lines, chairing, members and roles"),
+    Permission("core.meetings.view", "See meetings, agendas, papers, minutes, actions and attendance"),
+    Permission("core.meetings.manage", "Schedule meetings; record agendas, papers, minutes, decisions, actions, attendance"),
+    Permission("core.plan.view", "See the priorities, the business plan and its progress"),
+    Permission("core.plan.manage", "Change priorities, business plan actions and quarterly themes"),
+    Permission("core.funding.view", "See contributions, spending and the income and expenditure statement"),
+    Permission("core.funding.manage", "Record contributions, invoices and spending"),
+    Permission("core.arrangements.manage", "Change the published arrangements and the partnership's settings"),
 ]
 
-_everyone = ["core.dashboard.view", "core.partnership.view"]
+_everyone = ["core.dashboard.view", "core.partnership.view", "core.structure.view", "core.plan.view"]
+_oversight = ["core.meetings.view", "core.funding.view"]
+_running = ["core.structure.manage", "core.meetings.manage", "core.plan.manage", "core.funding.manage",
+            "core.arrangements.manage"]
 GRANTS = {
     "tenant_admin": [p.name for p in PERMISSIONS],
-    "business_manager": _everyone + [
+    "business_manager": _everyone + _oversight + _running + [
         "core.members.view", "core.members.manage", "core.audit.view", "core.outbox.view", "core.config.view",
         "core.reports.view",
     ],
-    "independent_scrutineer": _everyone + [
+    "independent_scrutineer": _everyone + _oversight + [
         "core.members.view", "core.audit.view", "core.config.view", "core.reports.view",
     ],
     "practitioner": list(_everyone),
-    "agency_safeguarding_lead": _everyone + ["core.members.view"],
+    "agency_safeguarding_lead": _everyone + ["core.members.view", "core.meetings.view"],
 }
 
 
@@ -60,6 +72,10 @@ def lscp_navigation(tenant, settings):
     return [
         NavItem("Dashboard", "tenant.dashboard", "core.dashboard.view", order=0),
         NavItem("Partnership", "tenant.partnership", "core.partnership.view", order=10),
+        NavItem("Structure", "structure.index", "core.structure.view", order=20),
+        NavItem("Meetings", "meetings.index", "core.meetings.view", order=30),
+        NavItem("Business plan", "plan.index", "core.plan.view", order=40),
+        NavItem("Funding", "funding.index", "core.funding.view", order=800),
         NavItem("Annual report", "reports.annual_report", "core.reports.view", order=900),
         NavItem("Administration", "admin.index", "core.members.view", order=1000),
     ]

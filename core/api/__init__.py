@@ -25,7 +25,16 @@ def docs():
 
 
 def register_api(app: Flask, registry, owners: dict[str, str]) -> None:
-    from core.api import config, members, modules, reports
+    from core.api import (
+        config,
+        members,
+        modules,
+        reports,
+        structure_bodies,
+        structure_funding,
+        structure_meetings,
+        structure_plan,
+    )
 
     api = Api(app, spec_kwargs={
         "info": {"description": "Configuration, modules and records of a safeguarding children partnership. "
@@ -38,7 +47,8 @@ def register_api(app: Flask, registry, owners: dict[str, str]) -> None:
 
     prefix = f"{API_PREFIX}/<{TENANT_ARG}>"
     for bp, path in ((config.bp, "config"), (modules.bp, "modules"), (members.bp, "members"),
-                     (reports.bp, "figures")):
+                     (reports.bp, "figures"), (structure_bodies.bp, "structure"), (structure_meetings.bp, "structure"),
+                     (structure_plan.bp, "structure"), (structure_funding.bp, "structure")):
         api.register_blueprint(bp, url_prefix=f"{prefix}/{path}")
         csrf.exempt(bp)
     for module in registry.optional:

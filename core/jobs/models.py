@@ -6,6 +6,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, utcnow
+from core.tenancy.isolation import TenantScoped
 
 
 class PeriodicRun(Base):
@@ -25,3 +26,15 @@ class PeriodicRun(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     error: Mapped[str] = mapped_column(String(2000), default="")
+
+
+class SentReminder(TenantScoped, Base):
+    """A reminder that has gone out, by a key naming what it is about and when it is due, so that a sweep
+    that runs twice (a retry, a second scheduler) never sends it twice."""
+
+    __tablename__ = "sent_reminders"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,6 +12,8 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
+from core.structure.documents import SECTIONS as STRUCTURE_SECTIONS
+from core.structure.documents import check_structure
 from core.tenancy.sectors import PARTNER_TYPES, RESERVED_SLUGS, SECTORS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -66,6 +68,8 @@ class PartnerSection(Strict):
     agency = fields.String(required=True)
     lead_role = fields.String(required=True, validate=validate.Length(min=2, max=200))
     delegated_roles = fields.List(fields.String(validate=validate.Length(min=2, max=200)), load_default=list)
+    # Whom a delegated partner may hand the role to when they cannot act ("who they may delegate to").
+    delegation_cover = fields.List(fields.String(validate=validate.Length(min=2, max=300)), load_default=list)
 
 
 class RoleSection(Strict):
@@ -88,12 +92,17 @@ class ModuleSection(Strict):
 
 class TenantDocument(Strict):
     tenant = fields.Nested(TenantSection, required=True)
+    arrangements = STRUCTURE_SECTIONS["arrangements"]
     local_authorities = fields.List(
         fields.Nested(LocalAuthoritySection), required=True, validate=validate.Length(min=1)
     )
     agencies = fields.List(fields.Nested(AgencySection), load_default=list)
     safeguarding_partners = fields.List(fields.Nested(PartnerSection), load_default=list)
     roles = fields.List(fields.Nested(RoleSection), load_default=list)
+    role_holders = STRUCTURE_SECTIONS["role_holders"]
+    bodies = STRUCTURE_SECTIONS["bodies"]
+    priorities = STRUCTURE_SECTIONS["priorities"]
+    settings_counts = STRUCTURE_SECTIONS["settings_counts"]
     modules = fields.Dict(keys=fields.String(), values=fields.Nested(ModuleSection), load_default=dict)
 
 
@@ -170,6 +179,7 @@ def check_references(doc: dict, registry, known_permissions: set[str]) -> dict[s
         for j, permission in enumerate(role["permissions"]):
             if permission not in known_permissions:
                 errors.setdefault(f"roles[{i}].permissions[{j}]", []).append(f"no permission '{permission}'")
+    check_structure(doc, errors)
     enabled = {name for name, m in doc["modules"].items() if m["enabled"]}
     for name, section in doc["modules"].items():
         module = registry.get(name)

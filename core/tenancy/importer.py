@@ -24,6 +24,7 @@ from core.core_plugin import GRANTS as CORE_GRANTS
 from core.db import db
 from core.plugins.models import ModuleEnablement
 from core.plugins.services import disable_module, enable_module, registry
+from core.structure.documents import StructureRefused, export_structure, import_structure
 from core.tenancy.documents import (
     SharedOfferDocument,
     TenantDocument,
@@ -246,11 +247,16 @@ def _import_tenant(doc: Document, actor) -> Tenant:
             wanted_ids.add(agency.id)
             partner = partners.get(agency.id) or SafeguardingPartner(agency_id=agency.id)
             partner.lead_role, partner.delegated_roles = item["lead_role"], list(item["delegated_roles"])
+            partner.delegation_cover = list(item["delegation_cover"])
             db.session.add(partner)
         for agency_id, partner in partners.items():
             if agency_id not in wanted_ids:
                 db.session.delete(partner)
 
+        try:
+            import_structure(data, agencies, las)
+        except StructureRefused as exc:
+            raise ImportRefused([Problem(doc.source, exc.path, exc.reason)]) from exc
         _sync_modules(tenant, data["modules"], actor)
         _sync_roles(data["roles"])
         db.session.flush()
@@ -359,9 +365,11 @@ def export_tenant(tenant: Tenant) -> dict:
                 for a in agencies
             ],
             "safeguarding_partners": [
-                {"agency": p.agency.key, "lead_role": p.lead_role, "delegated_roles": list(p.delegated_roles)}
+                {"agency": p.agency.key, "lead_role": p.lead_role, "delegated_roles": list(p.delegated_roles),
+                 **({"delegation_cover": list(p.delegation_cover)} if p.delegation_cover else {})}
                 for p in partners
             ],
+            **export_structure(),
             "roles": [
                 {"key": r.key, "name": r.name, "description": r.description,
                  "permissions": sorted(r.permission_names)}

@@ -94,6 +94,7 @@ class SafeguardingPartner(TenantScoped, Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"))
     lead_role: Mapped[str] = mapped_column(String(200))
     delegated_roles: Mapped[list] = mapped_column(default=list)
+    delegation_cover: Mapped[list] = mapped_column(default=list)
 
     agency: Mapped[Agency] = relationship(back_populates="safeguarding_partner")
 
