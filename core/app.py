@@ -98,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from core.mail.views import bp as outbox_bp
     from core.plugins.views import bp as modules_bp
     from core.reports.views import bp as reports_bp
-    from core.structure import views_bodies, views_funding, views_meetings, views_plan, views_public
+    from core.structure import views_bodies, views_funding, views_meetings, views_plan, views_public, views_settings
     from core.tenancy.context import TENANT_ARG
     from core.web.assets import bp as assets_bp
     from core.web.public import bp as public_bp
@@ -112,7 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix=tenant_prefix)
     app.register_blueprint(views_public.bp, url_prefix=f"{tenant_prefix}/arrangements")
     for bp, path in ((views_bodies.bp, "structure"), (views_meetings.bp, "meetings"), (views_plan.bp, "plan"),
-                     (views_funding.bp, "funding")):
+                     (views_funding.bp, "funding"), (views_settings.bp, "education")):
         app.register_blueprint(bp, url_prefix=f"{tenant_prefix}/{path}")
     app.register_blueprint(admin_bp, url_prefix=f"{tenant_prefix}/admin")
     for bp, path in (
