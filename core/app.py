@@ -98,7 +98,14 @@ def _register_blueprints(app: Flask) -> None:
     from core.mail.views import bp as outbox_bp
     from core.plugins.views import bp as modules_bp
     from core.reports.views import bp as reports_bp
-    from core.structure import views_bodies, views_funding, views_meetings, views_plan, views_public, views_settings
+    from core.structure import (
+        views_bodies,
+        views_funding,
+        views_meetings,
+        views_plan,
+        views_public,
+        views_settings,
+    )
     from core.tenancy.context import TENANT_ARG
     from core.web.assets import bp as assets_bp
     from core.web.public import bp as public_bp
