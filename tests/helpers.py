@@ -106,3 +106,71 @@ def count_queries():
         yield counter
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def populate_structure(tenant: Tenant, label: str = "") -> None:
+    """One row of every kind of the partnership's structure and business, in ``tenant`` (commits): for tests
+    that walk every page or route and need an id of each kind to put in the URL."""
+    from datetime import UTC, date, datetime
+
+    from core.structure.models import (
+        Action,
+        AgendaItem,
+        Arrangements,
+        Attendance,
+        Body,
+        BodyMember,
+        ChairRule,
+        Contribution,
+        Decision,
+        Meeting,
+        Paper,
+        PlanAction,
+        Priority,
+        QuarterlyTheme,
+        RoleHolder,
+        SettingCount,
+        Spend,
+        ThemeFollowUp,
+    )
+
+    with tenant_scope(tenant):
+        agencies = {a.key: a for a in db.session.scalars(select(Agency))}
+        north = db.session.scalars(select(LocalAuthority).order_by(LocalAuthority.key)).first()
+        arrangements = db.session.scalars(select(Arrangements)).first() or Arrangements()
+        arrangements.independent_scrutiny, arrangements.review_due_on = f"{label} scrutiny", date(2026, 12, 1)
+        db.session.add(arrangements)
+        scrutineer = RoleHolder(key="scrutineer", kind="independent_scrutineer", title=f"{label} Independent Scrutineer")
+        board = Body(key="executive", name=f"{label} Executive Board", kind="board", cadence="three_a_year")
+        board.chair_rules = [ChairRule(position="chair", kind="rotation", rotation_agencies=["police", "council", "icb"],
+                                       rotation_months=12, rotation_starts_on=date(2025, 1, 1))]
+        forum = Body(key="forum", name=f"{label} Partnership Forum", kind="forum", accountable_to=board)
+        forum.chair_rules = [ChairRule(position="chair", kind="role", role_title=f"{label} Head of Safeguarding")]
+        seat = BodyMember(agency=agencies["council"], role_title=f"{label} Chief Executive")
+        board.members = [seat, BodyMember(role_holder=scrutineer, status="adviser")]
+        db.session.add_all([scrutineer, board, forum])
+        db.session.flush()
+        meeting = Meeting(body=board, starts_at=datetime(2025, 6, 3, 9, tzinfo=UTC),
+                          ends_at=datetime(2025, 6, 3, 11, tzinfo=UTC), location=f"{label} Town Hall",
+                          status="held", minutes=f"{label} minutes", minutes_status="draft")
+        meeting.agenda = [AgendaItem(position=1, title=f"{label} agenda item")]
+        meeting.papers = [Paper(title=f"{label} paper", filename="paper.txt", content_type="text/plain", size=5,
+                                content=b"paper")]
+        meeting.decisions = [Decision(text=f"{label} decision")]
+        db.session.add(meeting)
+        db.session.flush()
+        db.session.add(Attendance(meeting_id=meeting.id, member_id=seat.id, status="present"))
+        db.session.add(Action(body=board, meeting=meeting, description=f"{label} action", owner=f"{label} owner",
+                              due_on=date(2025, 9, 1)))
+        priority = Priority(key="adolescents", title=f"{label} Safeguarding adolescents", starts_year=2025, ends_year=2027)
+        priority.actions = [PlanAction(title=f"{label} plan action", owner_body=forum, lead=f"{label} lead",
+                                       due_on=date(2026, 3, 1), rag="amber")]
+        theme = QuarterlyTheme(set_by=board, year=2025, quarter=1, title=f"{label} theme")
+        theme.follow_ups = [ThemeFollowUp(body=forum, note=f"{label} follow-up")]
+        db.session.add_all([priority, theme])
+        db.session.add(Contribution(agency=agencies["council"], year=2025, amount_pence=1_250_000))
+        db.session.add(Spend(year=2025, category="training", description=f"{label} spend", amount_pence=50_000,
+                             spent_on=date(2025, 7, 1)))
+        if north is not None:
+            db.session.add(SettingCount(local_authority=north, kind="primary", count=37, note=f"{label} count"))
+    db.session.commit()
