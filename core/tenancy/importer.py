@@ -16,6 +16,7 @@ from pathlib import Path
 import tomli_w
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import selectinload
 
 from core.auth.models import Membership, Role, membership_local_authorities
@@ -120,7 +121,7 @@ def validate_documents(docs: list[tuple[str, dict]]) -> list[Document]:
     for doc in loaded:
         if doc.kind == "tenant" and slugs.count(doc.data["tenant"]["slug"]) > 1:
             problems.append(Problem(doc.source, "tenant.slug", "another document in this import has it too"))
-    known = set(slugs) | set(db.session.scalars(select(Tenant.slug)))
+    known = set(slugs) | _existing_slugs()
     for doc in loaded:
         if doc.kind != "offer":
             continue
@@ -133,6 +134,16 @@ def validate_documents(docs: list[tuple[str, dict]]) -> list[Document]:
     if problems:
         raise ImportRefused(problems)
     return loaded
+
+
+def _existing_slugs() -> set[str]:
+    """Tenants already in the database; none when there is no schema yet, so that files can be checked
+    on a fresh checkout before anything is set up."""
+    try:
+        return set(db.session.scalars(select(Tenant.slug)))
+    except (OperationalError, ProgrammingError):
+        db.session.rollback()
+        return set()
 
 
 def validate_paths(paths: list[str | Path]) -> list[Document]:

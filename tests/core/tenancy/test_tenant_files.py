@@ -218,3 +218,13 @@ def test_cli_validate_import_export_list(app, tmp_path):
     assert f"{bad}: agencies[0].sector: must be one of:" in result.output
     assert db.session.scalars(select(Tenant).where(Tenant.slug == "delta")).first() is None
     assert "no tenant or shared offer" in runner.invoke(args=["tenants", "export", "nope"]).output
+
+
+def test_files_can_be_checked_before_anything_is_set_up(tmp_path):
+    from tests.conftest import make_app
+
+    bare = make_app(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'empty.db'}")  # no migrations run
+    result = bare.test_cli_runner().invoke(args=["tenants", "validate", str(TENANTS)])
+    assert result.exit_code == 0, result.output
+    assert "shared/training.toml: valid offer document" in result.output
+    bare.extensions["lscp.engine"].dispose()
