@@ -28,7 +28,7 @@ def record(action: str, obj=None, *, summary: str = "", details: dict | None = N
         object_type = object_type or type(obj).__name__
         if object_id is None:
             if obj in db.session.new:
-                db.session.flush([obj])  # the new row's id is what the event must point at
+                db.session.flush()  # the new row's id is what the event must point at
             object_id = getattr(obj, "id", "")
     event_ = AuditEvent(
         action=action,
