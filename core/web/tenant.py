@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from core.auth.access import member, requires
 from core.db import db
+from core.structure.bodies import load_role_holders, today
 from core.tenancy.models import Agency, LocalAuthority, SafeguardingPartner
 from core.tenancy.sectors import PARTNER_TYPES, SECTORS
 from core.web.navigation import dashboard_panels
@@ -36,9 +37,12 @@ def partnership():
     by_sector: dict[str, list[Agency]] = {}
     for agency in agencies:
         by_sector.setdefault(agency.sector, []).append(agency)
+    day = today()
+    # Only the roles held now: former holders are on the structure's own page.
+    role_holders = [h for h in load_role_holders() if h.ends_on is None or h.ends_on >= day]
     return render_template(
         "tenant/partnership.html", local_authorities=las, partners=partners, by_sector=by_sector,
-        sectors=SECTORS, partner_types=PARTNER_TYPES,
+        sectors=SECTORS, partner_types=PARTNER_TYPES, role_holders=role_holders,
     )
 
 
