@@ -98,4 +98,10 @@ def lscp_periodic_jobs():
             description="Deliver email whose earlier attempt failed or whose job was lost",
             per_tenant=False,
         ),
+        PeriodicJob(
+            name="core.arrangements_reminders",
+            func="core.structure.arrangements.send_reminders",
+            cron="0 6 * * *",
+            description="Remind business managers of the arrangements review and the annual report deadline",
+        ),
     ]
