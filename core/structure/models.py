@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, utcnow
@@ -415,7 +415,7 @@ class Contribution(TenantScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
     year: Mapped[int]
-    amount_pence: Mapped[int]
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
     agreed_on: Mapped[date | None]
     invoiced_on: Mapped[date | None]
     invoice_reference: Mapped[str] = mapped_column(String(60), default="")
@@ -433,7 +433,7 @@ class Spend(TenantScoped, Base):
     year: Mapped[int] = mapped_column(index=True)
     category: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(String(300))
-    amount_pence: Mapped[int]
+    amount_pence: Mapped[int] = mapped_column(BigInteger)
     spent_on: Mapped[date]
 
 

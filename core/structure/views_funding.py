@@ -1,15 +1,417 @@
-"""Pages for the partnership's funding."""
+"""Pages for the partnership's funding: the year's contributions, invoices, spending and statement.
+
+Rules live in ``core.structure.funding``; these views read forms, call them, and show what they say.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.auth.access import requires
+from core.db import db
+from core.plugins.types import DashboardPanel
+from core.structure import funding
+from core.structure.models import SPEND_CATEGORIES, Contribution, Spend
+from core.tenancy.models import Agency
+from core.web.forms import FormErrors, validate_form
+from core.web.ids import Id
+from core.web.lookup import get_or_404
 
 bp = Blueprint("funding", __name__)
+
+MONEY_HINT = "In pounds, for example 12,500 or 12,500.50"
+
+
+class Money(fields.Field):
+    """An amount typed in pounds, loaded as whole pence."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return funding.parse_money(str(value))
+        except funding.MoneyError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class ContributionForm(Schema):
+    agency_id = Id(required=True, error_messages={"required": "Choose the agency that is contributing",
+                                                  "invalid": "Choose an agency from the list"})
+    amount = Money(required=True, error_messages={"required": "Enter the amount agreed, in pounds"})
+    invoice_reference = fields.String(load_default="", validate=validate.Length(
+        max=funding.MAX_REFERENCE, error=f"Enter an invoice reference of {funding.MAX_REFERENCE} characters or fewer"))
+
+
+class InvoiceForm(Schema):
+    invoice_reference = fields.String(load_default="", validate=validate.Length(
+        max=funding.MAX_REFERENCE, error=f"Enter an invoice reference of {funding.MAX_REFERENCE} characters or fewer"))
+
+
+class SpendForm(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(
+        list(SPEND_CATEGORIES), error="Choose what the money was spent on"),
+        error_messages={"required": "Choose what the money was spent on"})
+    description = fields.String(required=True, validate=validate.Length(
+        max=funding.MAX_DESCRIPTION, error=f"Enter a description of {funding.MAX_DESCRIPTION} characters or fewer"),
+        error_messages={"required": "Describe what the money was spent on"})
+    amount = Money(required=True, error_messages={"required": "Enter the amount spent, in pounds"})
+
+
+# -- reading forms --------------------------------------------------------------------------------------
+
+
+def read_date(name: str, label: str, errors: FormErrors, *, required: bool = False) -> date | None:
+    """A GOV.UK date input (``name-day``, ``name-month``, ``name-year``): None when left empty."""
+    parts = {part: request.form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")}
+    if not any(parts.values()):
+        if required:
+            errors.add(name, f"Enter {label.lower()}")
+        return None
+    missing = [part for part, value in parts.items() if not value]
+    if missing:
+        errors.add(name, f"{label} must include a {missing[0]}")
+        return None
+    if not all(value.isdigit() for value in parts.values()):
+        errors.add(name, f"{label} must be a real date, in numbers")
+        return None
+    if len(parts["year"]) != 4:
+        errors.add(name, "Year must include 4 numbers")
+        return None
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except (ValueError, OverflowError):  # a day of 99999999999999999999 overflows rather than being wrong
+        errors.add(name, f"{label} must be a real date")
+        return None
+
+
+def _merge(errors: FormErrors, more: FormErrors) -> FormErrors:
+    for name, message in more.fields.items():
+        errors.add(name, message)
+    return errors
+
+
+def _refused(errors: FormErrors, exc: funding.FundingError) -> None:
+    for name, message in exc.problems.items():
+        errors.add(name, message)
+
+
+def date_values(prefix: str, day: date | None) -> dict[str, str]:
+    if day is None:
+        return {f"{prefix}-day": "", f"{prefix}-month": "", f"{prefix}-year": ""}
+    return {f"{prefix}-day": str(day.day), f"{prefix}-month": str(day.month), f"{prefix}-year": str(day.year)}
+
+
+def _year_or_400():
+    """The ``year`` of the query string, or a page (400) saying why it is not a year and asking again."""
+    try:
+        return funding.parse_year(request.args.get("year"), funding.today_in_london()), None
+    except funding.FundingError as exc:
+        errors = FormErrors()
+        _refused(errors, exc)
+        page = render_template("funding/year_error.html", errors=errors, entered=request.args.get("year", ""))
+        return None, (page, 400)
+
+
+def _agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(Agency.name)))
+
+
+# -- the year page --------------------------------------------------------------------------------------
 
 
 @bp.route("/")
 @requires("core.funding.view")
 def index():
-    return "funding"  # replaced by the real page
+    year, refusal = _year_or_400()
+    if refusal:
+        return refusal
+    today = funding.today_in_london()
+    data = funding.year_of_funding(year, today)
+    contributing = {c.agency_id for c in data.contributions}
+    missing = [a for a in _agencies() if a.id not in contributing]
+    return render_template("funding/index.html", data=data, year=year, label=funding.year_label(year),
+                           missing=missing, money=funding.format_money, long_date=funding.long_date,
+                           category_label=funding.category_label)
+
+
+# -- contributions --------------------------------------------------------------------------------------
+
+
+def _read_contribution(errors: FormErrors) -> funding.ContributionFields | None:
+    agreed_on = read_date("agreed_on", "The date agreed", errors)
+    invoiced_on = read_date("invoiced_on", "The invoice date", errors)
+    paid_on = read_date("paid_on", "The date paid", errors)
+    data, more = validate_form(ContributionForm())
+    _merge(errors, more)
+    if errors:
+        return None
+    return funding.ContributionFields(agency_id=data["agency_id"], amount_pence=data["amount"],
+                                      agreed_on=agreed_on, invoiced_on=invoiced_on,
+                                      invoice_reference=data["invoice_reference"].strip(), paid_on=paid_on)
+
+
+def _duplicate(errors: FormErrors) -> None:
+    db.session.rollback()
+    # Two people adding the same agency's contribution at once: the second meets the unique constraint.
+    errors.add("agency_id", "That agency already has a contribution for this year: change that one")
+
+
+@bp.route("/contributions/new", methods=["GET", "POST"])
+@requires("core.funding.manage")
+def new_contribution():
+    year, refusal = _year_or_400()
+    if refusal:
+        return refusal
+    errors, values = FormErrors(), {}
+    if request.method == "POST":
+        values = request.form
+        fields_ = _read_contribution(errors)
+        if fields_ is not None:
+            try:
+                contribution = funding.add_contribution(year, fields_, funding.today_in_london())
+                db.session.commit()
+            except funding.FundingError as exc:
+                db.session.rollback()
+                _refused(errors, exc)
+            except IntegrityError:
+                _duplicate(errors)
+            else:
+                flash(f"Contribution of {funding.format_money(contribution.amount_pence)} from "
+                      f"{contribution.agency.name} added", "success")
+                return redirect(url_for("funding.index", year=year))
+    return render_template("funding/contribution_form.html", contribution=None, year=year,
+                           label=funding.year_label(year), agencies=_agencies(), errors=errors,
+                           values=values), 400 if errors else 200
+
+
+def _contribution_page(contribution: Contribution, errors: FormErrors | None = None, values=None, status=200):
+    today = funding.today_in_london()
+    deadline = funding.invoice_deadline(contribution.year, funding.invoice_by_setting())
+    return render_template(
+        "funding/contribution.html", contribution=contribution, label=funding.year_label(contribution.year),
+        status=funding.invoice_status(contribution.invoiced_on, deadline, today), money=funding.format_money,
+        long_date=funding.long_date, errors=errors or FormErrors(), values=values or {},
+    ), status
+
+
+@bp.route("/contributions/<int:contribution_id>")
+@requires("core.funding.view")
+def contribution(contribution_id):
+    return _contribution_page(get_or_404(Contribution, contribution_id))
+
+
+@bp.route("/contributions/<int:contribution_id>/change", methods=["GET", "POST"])
+@requires("core.funding.manage")
+def change_contribution(contribution_id):
+    contribution = get_or_404(Contribution, contribution_id)
+    errors = FormErrors()
+    values = {
+        "agency_id": str(contribution.agency_id), "amount": funding.format_amount(contribution.amount_pence),
+        "invoice_reference": contribution.invoice_reference or "",
+        **date_values("agreed_on", contribution.agreed_on), **date_values("invoiced_on", contribution.invoiced_on),
+        **date_values("paid_on", contribution.paid_on),
+    }
+    if request.method == "POST":
+        values = request.form
+        fields_ = _read_contribution(errors)
+        if fields_ is not None:
+            try:
+                funding.change_contribution(contribution, fields_, funding.today_in_london())
+                db.session.commit()
+            except funding.FundingError as exc:
+                db.session.rollback()
+                _refused(errors, exc)
+            except IntegrityError:
+                _duplicate(errors)
+            else:
+                flash("Contribution changed", "success")
+                return redirect(url_for("funding.contribution", contribution_id=contribution_id))
+        contribution = get_or_404(Contribution, contribution_id)  # as it is, after any rollback
+    return render_template("funding/contribution_form.html", contribution=contribution, year=contribution.year,
+                           label=funding.year_label(contribution.year), agencies=_agencies(), errors=errors,
+                           values=values), 400 if errors else 200
+
+
+@bp.route("/contributions/<int:contribution_id>/invoice", methods=["POST"])
+@requires("core.funding.manage")
+def record_invoice(contribution_id):
+    contribution = get_or_404(Contribution, contribution_id)
+    errors = FormErrors()
+    invoiced_on = read_date("invoiced_on", "The invoice date", errors, required=True)
+    data, more = validate_form(InvoiceForm())
+    _merge(errors, more)
+    if not errors:
+        try:
+            funding.record_invoice(contribution, invoiced_on, data["invoice_reference"], funding.today_in_london())
+            db.session.commit()
+        except funding.FundingError as exc:
+            db.session.rollback()
+            _refused(errors, exc)
+        else:
+            flash("Invoice recorded", "success")
+            return redirect(url_for("funding.contribution", contribution_id=contribution_id))
+    return _contribution_page(get_or_404(Contribution, contribution_id), errors, request.form, 400)
+
+
+@bp.route("/contributions/<int:contribution_id>/payment", methods=["POST"])
+@requires("core.funding.manage")
+def record_payment(contribution_id):
+    contribution = get_or_404(Contribution, contribution_id)
+    errors = FormErrors()
+    paid_on = read_date("paid_on", "The date paid", errors, required=True)
+    if not errors:
+        try:
+            funding.record_payment(contribution, paid_on, funding.today_in_london())
+            db.session.commit()
+        except funding.FundingError as exc:
+            db.session.rollback()
+            _refused(errors, exc)
+        else:
+            flash("Payment recorded", "success")
+            return redirect(url_for("funding.contribution", contribution_id=contribution_id))
+    return _contribution_page(get_or_404(Contribution, contribution_id), errors, request.form, 400)
+
+
+# -- spend ----------------------------------------------------------------------------------------------
+
+
+@bp.route("/spend/new", methods=["GET", "POST"])
+@requires("core.funding.manage")
+def new_spend():
+    year, refusal = _year_or_400()
+    if refusal:
+        return refusal
+    errors, values = FormErrors(), {}
+    if request.method == "POST":
+        values = request.form
+        spent_on = read_date("spent_on", "The date spent", errors, required=True)
+        data, more = validate_form(SpendForm())
+        _merge(errors, more)
+        if not errors:
+            try:
+                spend = funding.add_spend(spent_on, data["category"], data["description"], data["amount"],
+                                          funding.today_in_london())
+                db.session.commit()
+            except funding.FundingError as exc:
+                db.session.rollback()
+                _refused(errors, exc)
+            else:
+                flash(f"{funding.format_money(spend.amount_pence)} spent on {funding.long_date(spend.spent_on)} "
+                      f"added to {funding.year_label(spend.year)}", "success")
+                return redirect(url_for("funding.index", year=spend.year))
+    return render_template("funding/spend_form.html", year=year, label=funding.year_label(year),
+                           categories=SPEND_CATEGORIES, errors=errors, values=values), 400 if errors else 200
+
+
+@bp.route("/spend/<int:spend_id>/remove", methods=["GET", "POST"])
+@requires("core.funding.manage")
+def remove_spend(spend_id):
+    spend = get_or_404(Spend, spend_id)
+    if request.method == "POST":
+        year = spend.year
+        funding.remove_spend(spend)
+        db.session.commit()
+        flash("Spending removed", "success")
+        return redirect(url_for("funding.index", year=year))
+    return render_template("funding/remove_spend.html", spend=spend, label=funding.year_label(spend.year),
+                           money=funding.format_money, long_date=funding.long_date,
+                           category_label=funding.category_label)
+
+
+# -- downloads ------------------------------------------------------------------------------------------
+
+
+def _filename(year: int, extension: str) -> str:
+    return f"income-and-expenditure-{year}-{str(year + 1)[-2:]}.{extension}"
+
+
+def _safe_text(value: str) -> str:
+    # A cell beginning with = + - @ is a formula to a spreadsheet: agency names are typed by people.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _heading(statement: funding.Statement) -> list[list[str]]:
+    year = statement.year
+    return [
+        [f"{g.tenant.name}: income and expenditure statement {year.label}"],
+        [f"{funding.long_date(year.start)} to {funding.long_date(year.end)}"],
+        [],
+        ["Section", "Item", "Amount (£)"],
+    ]
+
+
+@bp.route("/statement.csv")
+@requires("core.funding.view")
+def statement_csv():
+    year, refusal = _year_or_400()
+    if refusal:
+        return refusal
+    statement = funding.statement_for(year)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in _heading(statement):
+        writer.writerow([_safe_text(cell) for cell in row])
+    for section, item, pence in statement.rows():
+        writer.writerow([section, _safe_text(item), funding.pounds_string(pence)])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(year, "csv")}"'})
+
+
+@bp.route("/statement.xlsx")
+@requires("core.funding.view")
+def statement_xlsx():
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    year, refusal = _year_or_400()
+    if refusal:
+        return refusal
+    statement = funding.statement_for(year)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = statement.year.label.replace("/", "-")  # "/" is not allowed in a sheet's name
+    row = 0
+    for texts in _heading(statement):
+        row += 1
+        for column, text in enumerate(texts, start=1):
+            sheet.cell(row=row, column=column, value=text).data_type = "s"  # text as text, never a formula
+    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
+    for column in (1, 2, 3):
+        sheet.cell(row=row, column=column).font = Font(bold=True)
+    for section, item, pence in statement.rows():
+        row += 1
+        sheet.cell(row=row, column=1, value=section)
+        sheet.cell(row=row, column=2, value=item).data_type = "s"
+        amount = sheet.cell(row=row, column=3, value=funding.pounds_decimal(pence))
+        amount.number_format = "#,##0.00;-#,##0.00"
+        if section in ("Result",) or item.startswith(("Total", "Balance carried")):
+            for column in (1, 2, 3):
+                sheet.cell(row=row, column=column).font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 14
+    sheet.column_dimensions["B"].width = 48
+    sheet.column_dimensions["C"].width = 16
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(year, "xlsx")}"'})
+
+
+# -- the dashboard panel --------------------------------------------------------------------------------
+
+
+def dashboard_panel(tenant) -> DashboardPanel:
+    """This year's income, spending and contributions not yet invoiced (three queries)."""
+
+    def context():
+        summary = funding.funding_summary(funding.today_in_london())
+        return {"summary": summary, "income": funding.format_money(summary.income),
+                "spent": funding.format_money(summary.spent), "deadline": funding.long_date(summary.deadline)}
+
+    return DashboardPanel("Funding", "funding/panel.html", "core.funding.view", context, order=800)
+
