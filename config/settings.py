@@ -82,6 +82,8 @@ class Settings:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_SECONDS", 8 * 3600)
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session does
+        # Meeting papers may be 10 MB; anything much larger is refused before it is read (413).
+        self.MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 
         # argon2id with the library's recommended cost; the tests turn it down (they hash hundreds).
         self.ARGON2_TIME_COST = 3

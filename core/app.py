@@ -49,8 +49,9 @@ def create_app(env: str | None = None, **overrides) -> Flask:
     if missing:
         raise RuntimeError("endpoints without an access rule (use requires/public/...): " + "; ".join(missing))
 
-    from core.web import errors, security_headers
+    from core.web import errors, input_guard, security_headers
 
+    input_guard.init_app(app)
     errors.init_app(app)
     security_headers.init_app(app)
 

@@ -75,6 +75,7 @@ def lscp_navigation(tenant, settings):
         NavItem("Structure", "structure.index", "core.structure.view", order=20),
         NavItem("Meetings", "meetings.index", "core.meetings.view", order=30),
         NavItem("Business plan", "plan.index", "core.plan.view", order=40),
+        NavItem("Education settings", "education.index", "core.structure.view", order=50),
         NavItem("Funding", "funding.index", "core.funding.view", order=800),
         NavItem("Annual report", "reports.annual_report", "core.reports.view", order=900),
         NavItem("Administration", "admin.index", "core.members.view", order=1000),
@@ -83,9 +84,18 @@ def lscp_navigation(tenant, settings):
 
 @hookimpl
 def lscp_dashboard_panels(tenant, settings, user):
+    from core.structure import views_funding, views_meetings, views_plan
     from core.web.panels import administration_panel, partnership_panel
 
-    return [partnership_panel(tenant), administration_panel(tenant)]
+    # What needs attention: next meetings and overdue actions, the plan's progress, invoices, failed email.
+    # The structure itself is one click away (its page), so it has no panel of its own.
+    return [
+        partnership_panel(tenant),
+        views_meetings.dashboard_panel(tenant),
+        views_plan.dashboard_panel(tenant),
+        views_funding.dashboard_panel(tenant),
+        administration_panel(tenant),
+    ]
 
 
 @hookimpl

@@ -14,7 +14,6 @@ from werkzeug.datastructures import MultiDict
 from core.auth.access import requires
 from core.auth.models import Membership, User
 from core.db import db
-from core.plugins.types import DashboardPanel
 from core.structure.bodies import (
     CHAIR_POSITIONS,
     StructureError,
@@ -431,25 +430,3 @@ def end_role(role_holder_id):
         return _render_form("structure/end_role.html", 400, errors=errors, values=request.form, holder=holder)
     return _render_form("structure/end_role.html", errors=errors, values=_date_values("ends_on", holder.ends_on),
                         holder=holder)
-
-
-# -- dashboard -------------------------------------------------------------------------------------------
-
-
-def dashboard_panel(tenant) -> DashboardPanel:
-    """A small panel: how many bodies are active, and who chairs the top body today (at most five queries)."""
-
-    def context():
-        active = db.session.scalar(select(func.count()).select_from(Body).where(Body.status == "active"))
-        top = db.session.scalars(
-            select(Body).where(Body.status == "active", Body.accountable_to_id.is_(None))
-            .options(selectinload(Body.chair_rules)).order_by(Body.position, Body.name, Body.id).limit(1)
-        ).first()
-        chair = None
-        if top is not None:
-            rule = rule_of(top, "chair")
-            partners = load_partners() if rule is not None and rule.kind == "rotation" else {}
-            chair = who_chairs(rule, today(), partners)
-        return {"active": active, "top": top, "chair": chair}
-
-    return DashboardPanel("Structure", "structure/panel.html", "core.structure.view", context, order=20)

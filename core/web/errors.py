@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ MESSAGES = {
           "copied the entire address."),
     405: ("That cannot be done here", "This page does not accept that kind of request."),
     409: ("That cannot be done now", "The request conflicts with the current state of the record."),
-    413: ("The upload is too large", "Choose a smaller file."),
+    413: ("The upload is too large", "A file must be smaller than 10 MB. Go back and choose a smaller file."),
     422: ("There is a problem with what you entered", "Go back and check your answers."),
     429: ("Too many attempts", "Wait a while before trying again."),
     500: ("Sorry, there is a problem with the service", "Try again later. Nothing you saved has been lost."),
@@ -38,6 +38,8 @@ def init_app(app: Flask) -> None:
             return error.response
         code = error.code or 500
         title, body = MESSAGES.get(code, (error.name, error.description))
+        if code == 400 and error.description and error.description != BadRequest.description:
+            body = error.description  # a reason given on purpose says more than the generic one
         if isinstance(error, CSRFError):
             title, body = "Your form expired", "The form was open too long or came from elsewhere. Go back, reload the page and try again."
         return render_template("errors/error.html", code=code, title=title, body=body), code

@@ -235,8 +235,8 @@ def test_an_oversized_or_disguised_upload_is_refused_with_a_message(app, world):
     nothing = form_post(client, url, {"paper_title": "No file"}, content_type="multipart/form-data")
     assert nothing.status_code == 400 and "Choose a file to upload" in page(nothing)
     assert meeting(world.alpha, world.future).papers == []
-    huge = upload("huge.pdf", pdf_bytes(3 * rules.MAX_PAPER_BYTES))
-    assert huge.status_code == 400 and "smaller than 10 MB" in page(huge)  # only 10 MB of it read
+    huge = upload("huge.pdf", pdf_bytes(3 * rules.MAX_PAPER_BYTES))  # refused before it is read at all
+    assert huge.status_code == 413 and "A file must be smaller than 10 MB" in page(huge)
 
     assert upload("Terms of reference.docx", docx_bytes(), "Terms").status_code == 302
     [paper] = meeting(world.alpha, world.future).papers
@@ -272,7 +272,9 @@ def test_minutes_are_approved_locked_and_reopened_with_a_reason(app, world):
 def test_agenda_items_are_added_moved_and_removed_from_the_page(app, world):
     client = world.client(app, "manager")
     base = f"/alpha/meetings/{world.future}"
-    for title in ("Welcome\x00", "Budget", "AOB"):  # a NUL, which PostgreSQL would refuse, is dropped
+    nul = form_post(client, f"{base}/agenda", {"title": "Welcome\x00"})  # PostgreSQL could not store it
+    assert nul.status_code == 400 and "cannot contain the NUL character" in page(nul)
+    for title in ("Welcome", "Budget", "AOB"):
         assert form_post(client, f"{base}/agenda", {"title": title}).status_code == 302
     assert form_post(client, f"{base}/agenda", {"title": ""}).status_code == 400
     with tenant_scope(world.alpha):

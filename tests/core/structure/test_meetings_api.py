@@ -110,7 +110,6 @@ def test_meetings_are_listed_by_body_and_london_dates_a_page_at_a_time(client, a
 
 @pytest.mark.parametrize("query, field", [
     ("body=nowhere", "body"),
-    ("body=bo%00ard", "body"),
     ("from=2026-13-01", "from"),
     ("to=yesterday", "to"),
     ("from=2026-05-01&to=2026-04-01", "to"),
@@ -124,6 +123,12 @@ def test_bad_filters_are_refused_naming_the_field(client, alpha, board, query, f
     response = client.get(f"/api/v1/alpha/structure/meetings?{query}", headers=bearer(token))
     assert response.status_code == 422 and response.is_json
     assert field in response.get_json()["errors"]["query"]
+
+
+def test_a_nul_in_a_filter_is_refused_before_it_reaches_the_database(client, alpha, board):
+    token = token_for(alpha, "admin@alpha.example")
+    response = client.get("/api/v1/alpha/structure/meetings?body=bo%00ard", headers=bearer(token))
+    assert response.status_code == 400 and "NUL" in response.get_json()["message"]
 
 
 def test_who_may_read_and_another_partnerships_ids(client, alpha, board):

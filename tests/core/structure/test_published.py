@@ -121,10 +121,11 @@ def test_the_structure_is_nested_lists_with_chairing_and_cadence_in_words(client
     assert "Chair: an independent person, the Independent Chair" in text
     assert "Chair: the Head of Safeguarding" in text
     # From January 2025 police chair for a year, then the council: in May 2026 it is the council's turn.
-    assert ("Chair: rotates among the delegated safeguarding partners of Alpha Police, Alpha Council and "
-            "Alpha ICB, in that order, each for a year, from 1 January 2025; now Alpha Council") in text
+    assert ("Chair: Rotates among the delegated safeguarding partners, a year each from 1 January 2025: "
+            "Alpha Police, then Alpha Council, then Alpha ICB. Today: ") in text
+    assert "Alpha Council (delegated safeguarding partner, in turn), 1 January 2026 to 31 December 2026" in text
     assert "Meets: quarterly" in text
-    assert "{% block structure_picture %}" not in html
+    assert '<svg' in html and "Partnership Forum" in html.split("<svg", 1)[1]  # the picture, drawn from the data
     # Nested: a list inside the executive's item holds the forum.
     assert re.search(r"Executive Board</strong>.*?<ul class=\"govuk-list govuk-list--bullet\">.*?Partnership Forum",
                      structure, re.S)

@@ -7,7 +7,6 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from flask import g, render_template
 from sqlalchemy import insert, select
 
 from core.audit.models import AuditEvent
@@ -15,7 +14,6 @@ from core.auth.models import Membership, User
 from core.db import db
 from core.structure.bodies import add_months, add_seat, create_body, create_role_holder, set_chair_rule, today
 from core.structure.models import Attendance, Body, BodyMember, ChairRule, Meeting, RoleHolder
-from core.structure.views_bodies import dashboard_panel
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency, SafeguardingPartner
 from tests.helpers import count_queries, create_tenant, form_post, login, make_user
@@ -306,26 +304,6 @@ def test_partnership_page_shows_delegation_cover_and_role_holders(client, alpha)
     assert "May delegate to" in words
     assert "Director of Children's Services Operational Director of Children's Services" in words
     assert "Lead Member for Children Lead member (participant observer) None No (non-voting)" in words
-
-
-def test_dashboard_panel_counts_active_bodies_and_names_the_top_chair(client, alpha):
-    build(alpha)
-    with tenant_scope(alpha):
-        panel = dashboard_panel(alpha)
-        assert panel.permission == "core.structure.view" and panel.template == "structure/panel.html"
-        with count_queries() as counter:
-            context = panel.context()
-        assert context["active"] == 3 and context["top"].name == "Executive Board"
-        assert context["chair"] == "Chief Executive of the council"
-        assert counter.n <= 5
-    # Rendered as the dashboard renders panels, in a request of the partnership.
-    with client.application.test_request_context("/alpha/"):
-        g.tenant = alpha
-        with tenant_scope(alpha):
-            html = render_template(panel.template, context=panel.context())
-    assert "3</span> active bodies" in html
-    assert "Executive Board is chaired today by: Chief Executive of the council" in html
-    assert 'href="/alpha/structure/"' in html
 
 
 def add_many(tenant, n: int) -> None:

@@ -98,3 +98,28 @@ def test_absurd_input_in_addresses_and_forms_gets_a_4xx_not_an_error(client):
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert html.count("Choose from the list") >= 2 and "Enter a name of 200 characters or fewer" in html
+
+
+def test_nul_characters_and_oversized_requests_are_refused_with_a_reason(client, app):
+    from tests.helpers import bearer, form_post
+
+    alpha = create_tenant("alpha")
+    make_user("admin@alpha.example", alpha)
+    login(client, "admin@alpha.example")
+    page = form_post(client, "/alpha/admin/members/invite", {"name": "Nul\x00l", "email": "n@example.org"})
+    assert page.status_code == 400 and "Text cannot contain the NUL character" in page.get_data(as_text=True)
+    assert client.get("/alpha/admin/members/?q=a%00b").status_code == 400
+
+    from core.auth.services import create_api_token, user_by_email
+    from core.db import db
+    from core.tenancy.isolation import tenant_scope
+
+    with tenant_scope(alpha):
+        _t, token = create_api_token(user_by_email("admin@alpha.example"), "t")
+    db.session.commit()
+    api = client.put("/api/v1/alpha/modules/noticeboard", json={"settings": {"heading": "a\x00b"}}, headers=bearer(token))
+    assert api.status_code == 400 and "NUL" in api.get_json()["message"]
+
+    huge = client.post("/alpha/admin/members/invite", data=b"x" * (app.config["MAX_CONTENT_LENGTH"] + 1),
+                       content_type="application/x-www-form-urlencoded")
+    assert huge.status_code == 413
