@@ -81,6 +81,17 @@ def login(client, email: str, password: str = PASSWORD):
     return response
 
 
+def token_for(tenant: Tenant, email: str, roles: str | tuple[str, ...] = ("tenant_admin",)) -> str:
+    """A new member of ``tenant`` with ``roles`` (one key or several) and an API token of theirs."""
+    from core.auth.services import create_api_token
+
+    user = make_user(email, tenant, roles=(roles,) if isinstance(roles, str) else tuple(roles))
+    with tenant_scope(tenant):
+        _token, plain = create_api_token(user, "tests")
+    db.session.commit()
+    return plain
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from lscp_noticeboard.services import post_notice
 
 from core.auth.access import PUBLIC, access_rule

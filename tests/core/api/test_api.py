@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.auth.services import create_api_token, user_by_email
 from core.db import db
 from core.plugins.services import enable_module
 from core.tenancy.documents import TenantDocument
-from core.tenancy.isolation import tenant_scope
-from tests.helpers import bearer, create_tenant, make_user
-
-
-def token_for(tenant, email, roles=("tenant_admin",)):
-    make_user(email, tenant, roles=roles)
-    with tenant_scope(tenant):
-        _t, plain = create_api_token(user_by_email(email), "tests")
-    db.session.commit()
-    return plain
+from tests.helpers import bearer, create_tenant, make_user, token_for
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from core.auth.roles import set_role_permissions
 from core.db import db
 from core.plugins.services import ModuleStateError, disable_module, enable_module, enabled_modules, registry
 from core.tenancy.isolation import tenant_scope
-from tests.helpers import bearer, create_tenant, form_post, login, make_user
+from tests.helpers import bearer, create_tenant, form_post, login, make_user, token_for
 
 
 @pytest.fixture
@@ -146,17 +146,8 @@ def test_cli_lists_enables_and_disables(app, alpha):
     assert enabled_modules(alpha) == {}
 
 
-def _token(tenant, email):
-    from core.auth.services import create_api_token, user_by_email
-
-    with tenant_scope(tenant):
-        _t, plain = create_api_token(user_by_email(email), "test")
-    db.session.commit()
-    return plain
-
-
 def test_api_enables_with_settings_and_disables(client, alpha):
-    token = _token(alpha, "admin@alpha.example")
+    token = token_for(alpha, "admin2@alpha.example")
     listing = client.get("/api/v1/alpha/modules", headers=bearer(token)).get_json()
     assert {m["name"]: m["enabled"] for m in listing} == {"digest": False, "noticeboard": False}
 

@@ -8,23 +8,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.auth.services import create_api_token, user_by_email
 from core.db import db
 from core.structure import funding
 from core.structure.funding import ContributionFields
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency
-from tests.helpers import bearer, count_queries, create_tenant, make_user
+from tests.helpers import bearer, count_queries, create_tenant, token_for
 
 PAST = date(2026, 6, 1)
-
-
-def token_for(tenant, email, role):
-    make_user(email, tenant, roles=(role,))
-    with tenant_scope(tenant):
-        _t, plain = create_api_token(user_by_email(email), "tests")
-    db.session.commit()
-    return plain
 
 
 def contribute(tenant, key, year, pounds, **dates):

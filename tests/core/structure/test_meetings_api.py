@@ -8,25 +8,16 @@ from datetime import date
 
 import pytest
 
-from core.auth.services import create_api_token, user_by_email
 from core.db import db
 from core.structure import meetings as rules
 from core.structure.models import Body, BodyMember, Meeting
 from core.tenancy.isolation import tenant_scope
 from tests.core.structure.test_meetings import add_body, add_meeting, add_seat, hold, london, pdf_bytes
-from tests.helpers import bearer, count_queries, create_tenant, make_user
+from tests.helpers import bearer, count_queries, create_tenant, token_for
 
 
 def seat_agency(seat_id: int):
     return db.session.get(BodyMember, seat_id).represents
-
-
-def token_for(tenant, email: str, role: str = "tenant_admin") -> str:
-    make_user(email, tenant, roles=(role,))
-    with tenant_scope(tenant):
-        _t, plain = create_api_token(user_by_email(email), "tests")
-    db.session.commit()
-    return plain
 
 
 @pytest.fixture

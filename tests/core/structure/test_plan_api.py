@@ -8,13 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from core.auth.models import Role, RolePermission
-from core.auth.services import create_api_token
 from core.db import db
 from core.structure import plan
 from core.structure.models import Body
 from core.tenancy.isolation import tenant_scope
 from tests.core.structure.test_plan import make_bodies
-from tests.helpers import bearer, count_queries, create_tenant, make_user
+from tests.helpers import bearer, count_queries, create_tenant, token_for
 
 TODAY = date(2026, 5, 15)
 URL = "/api/v1/alpha/structure/priorities"
@@ -23,14 +22,6 @@ URL = "/api/v1/alpha/structure/priorities"
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr(plan, "london_today", lambda: TODAY)
-
-
-def token_for(tenant, email: str, roles=("business_manager",)) -> str:
-    user = make_user(email, tenant, roles=roles)
-    with tenant_scope(tenant):
-        _row, plain = create_api_token(user, "test")
-    db.session.commit()
-    return plain
 
 
 @pytest.fixture
@@ -51,7 +42,7 @@ def alpha():
 
 
 def test_priorities_come_with_their_plan_actions(client, alpha):
-    token = token_for(alpha, "manager@alpha.example")
+    token = token_for(alpha, "manager@alpha.example", "business_manager")
     response = client.get(URL, headers=bearer(token))
     assert response.status_code == 200
     body = response.get_json()
@@ -71,7 +62,7 @@ def test_priorities_come_with_their_plan_actions(client, alpha):
 
 
 def test_current_only_and_a_validated_query(client, alpha):
-    token = token_for(alpha, "manager@alpha.example")
+    token = token_for(alpha, "manager@alpha.example", "business_manager")
     current = client.get(f"{URL}?current=true", headers=bearer(token)).get_json()
     assert [p["title"] for p in current] == ["Safeguarding adolescents", "Voice of the child"]
     everything = client.get(f"{URL}?current=false", headers=bearer(token)).get_json()
@@ -98,13 +89,13 @@ def test_who_may_read_it(client, alpha):
 
 def test_another_partnership_sees_nothing(client, alpha):
     beta = create_tenant("beta")
-    beta_token = token_for(beta, "manager@beta.example")
+    beta_token = token_for(beta, "manager@beta.example", "business_manager")
     assert client.get(URL, headers=bearer(beta_token)).status_code == 404
     assert client.get("/api/v1/beta/structure/priorities", headers=bearer(beta_token)).get_json() == []
 
 
 def test_the_answer_costs_the_same_number_of_queries_whatever_the_size(client, alpha):
-    token = token_for(alpha, "manager@alpha.example")
+    token = token_for(alpha, "manager@alpha.example", "business_manager")
 
     def count() -> int:
         client.get(URL, headers=bearer(token))

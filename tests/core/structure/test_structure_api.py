@@ -8,21 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core.auth.services import create_api_token, user_by_email
 from core.db import db
 from core.structure.bodies import add_months, today
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency, SafeguardingPartner
 from tests.core.structure.test_structure_pages import build
-from tests.helpers import bearer, create_tenant, make_user
-
-
-def token_for(tenant, email, roles=("tenant_admin",)):
-    make_user(email, tenant, roles=roles)
-    with tenant_scope(tenant):
-        _t, plain = create_api_token(user_by_email(email), "tests")
-    db.session.commit()
-    return plain
+from tests.helpers import bearer, create_tenant, token_for
 
 
 @pytest.fixture
