@@ -6,8 +6,9 @@ subdivision ENG, which carries substitute days and one-off holidays such as coro
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -62,3 +63,16 @@ def working_days_between(start: date, end: date) -> int:
         if start < holiday <= end and holiday.weekday() < 5
     )
     return count - holidays_in_range
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_day(moment: datetime) -> date:
+    """The day a moment falls on in England: what decides a deadline, a financial year, a turn."""
+    return moment.astimezone(LONDON).date()
+
+
+def london_today() -> date:
+    # Not the server's date: just after midnight in summer, UTC is still on yesterday.
+    return datetime.now(LONDON).date()

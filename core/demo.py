@@ -1,4 +1,5 @@
-"""Demonstration set-up: the shipped partnerships, a demo admin and clearly fake people to try roles with.
+"""Demonstration set-up: the shipped partnerships, a demo admin, clearly fake people to try roles with and
+made-up business (meetings, actions, plan actions, contributions) for each partnership's real structure.
 
 Every demo person has an @example.org address and a name beginning ``[DEMO]``. Running it again keeps
 what exists and gives the demo admin a fresh password, which is printed.
@@ -16,6 +17,7 @@ from core.auth.models import Role
 from core.auth.services import MembershipChoice, add_member, create_user, set_password, user_by_email
 from core.db import db
 from core.plugins.services import enabled_modules, registry
+from core.structure.demo import demo_business
 from core.tenancy.importer import import_paths
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency, Tenant
@@ -46,6 +48,7 @@ def setup_demo(tenants_dir: Path) -> DemoLogin:
     for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)):
         _demo_people(tenant, password)
         with tenant_scope(tenant):
+            demo_business(tenant)
             for name, settings in enabled_modules(tenant).items():
                 registry().call_one(name, "lscp_demo_data", tenant=tenant, settings=settings)
     db.session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint, abort
 
+from core import calendar
 from core.auth.access import requires
 from core.structure.bodies import (
     chair_on,
@@ -15,7 +16,6 @@ from core.structure.bodies import (
     load_role_holders,
     role_is_current,
     seat_is_current,
-    today,
     who_chairs,
 )
 from core.structure.schemas_bodies import BodySchema, PeopleSchema
@@ -63,7 +63,7 @@ def _body(body, keys: dict[int, str], day, partners) -> dict:
 @requires("core.structure.view")
 def list_bodies():
     """Every body (boards, forums, subgroups, groups), whom it is accountable to, who chairs it today, its seats."""
-    bodies, partners, day = load_bodies_with_members(), load_partners(), today()
+    bodies, partners, day = load_bodies_with_members(), load_partners(), calendar.london_today()
     keys = {b.id: b.key for b in bodies}
     return [_body(b, keys, day, partners) for b in bodies]
 
@@ -76,7 +76,7 @@ def get_body(body_id):
     if body is None:
         abort(404, message="no such body in this partnership")
     keys = {body.accountable_to.id: body.accountable_to.key} if body.accountable_to else {}
-    return _body(body, keys, today(), load_partners())
+    return _body(body, keys, calendar.london_today(), load_partners())
 
 
 @bp.route("/people", methods=["GET"])
@@ -85,7 +85,7 @@ def get_body(body_id):
 def people():
     """The partnership's role holders, and its safeguarding partners: lead and delegated roles, and whom the
     delegated partners may delegate to."""
-    day = today()
+    day = calendar.london_today()
     holders = load_role_holders()
     partners = load_partners()
     return {

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from core import calendar
 from core.auth.access import requires
 from core.structure import funding
 
@@ -100,7 +101,7 @@ class FundingSchema(Schema):
 def year_of_funding(query):
     """A financial year's contributions (with where each invoice stands today), spending and income and
     expenditure statement."""
-    data = funding.year_of_funding(query["year"], funding.today_in_london())
+    data = funding.year_of_funding(query["year"], calendar.london_today())
     year = data.statement.year
     contributions = [
         {"id": c.id, "agency": c.agency, "amount_pence": c.amount_pence, "agreed_on": c.agreed_on,

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, pre_dump
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import calendar
 from core.auth.access import requires
 from core.db import db
 from core.reports.services import FinancialYear
@@ -32,7 +33,7 @@ class PlanActionSchema(Schema):
         values = {name: getattr(action, name) for name in ("id", "title", "lead", "due_on", "rag", "progress",
                                                             "updated_at")}
         values["owner_body"] = action.owner_body.key if action.owner_body else None
-        values["overdue"] = plan.is_overdue(action, plan.london_today())
+        values["overdue"] = plan.is_overdue(action, calendar.london_today())
         return values
 
 
@@ -69,6 +70,6 @@ def list_priorities(query):
     """Priorities and cross-cutting threads, with their business plan actions."""
     stmt = select(Priority).options(selectinload(Priority.actions).selectinload(PlanAction.owner_body))
     if query["current"]:
-        year = FinancialYear.containing(plan.london_today()).start_year
+        year = FinancialYear.containing(calendar.london_today()).start_year
         stmt = stmt.where(Priority.starts_year <= year, Priority.ends_year >= year)
     return db.session.scalars(stmt.order_by(Priority.position, Priority.title, Priority.id)).all()

@@ -13,12 +13,12 @@ import unicodedata
 from calendar import monthrange
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core import calendar
 from core.audit.services import record
 from core.auth.models import Membership
 from core.db import db
@@ -37,7 +37,6 @@ from core.structure.models import (
 )
 from core.tenancy.models import Agency, LocalAuthority, SafeguardingPartner
 
-LONDON = ZoneInfo("Europe/London")
 CHAIR_POSITIONS = {"chair": "Chair", "vice_chair": "Vice chair"}
 NON_VOTING_KINDS = {"lead_member"}  # lead members sit as participant observers: the arrangements say so
 
@@ -50,11 +49,6 @@ class StructureError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
-
-
-def today() -> date:
-    """The partnership's today: London, not the server's clock zone."""
-    return datetime.now(LONDON).date()
 
 
 def long_date(day: date) -> str:
@@ -437,7 +431,7 @@ def add_seat(body: Body, *, role_holder_id: int | None = None, agency_id: int | 
         holder = db.session.get(RoleHolder, role_holder_id)
         if holder is None:
             raise StructureError("Choose a role holder of this partnership", "role_holder_id")
-        if holder.ends_on is not None and holder.ends_on < (starts_on or today()):
+        if holder.ends_on is not None and holder.ends_on < (starts_on or calendar.london_today()):
             raise StructureError(f"The role of {holder.title} ended on {long_date(holder.ends_on)}", "role_holder_id")
         if status == "voting" and not holder.voting:
             raise StructureError(f"The {holder.title} does not vote: give the seat observer or adviser status",
@@ -449,7 +443,7 @@ def add_seat(body: Body, *, role_holder_id: int | None = None, agency_id: int | 
         if agency is None:
             raise StructureError("Choose an agency of this partnership", "agency_id")
     for seat in body.members:
-        if seat.ends_on is not None and seat.ends_on < today():
+        if seat.ends_on is not None and seat.ends_on < calendar.london_today():
             continue
         same = (holder is not None and seat.role_holder_id == holder.id) or (
             holder is None and seat.role_holder_id is None and seat.role_title.lower() == role_title.lower()
@@ -551,7 +545,7 @@ def update_role_holder(holder: RoleHolder, values: Mapping, *, actor=None) -> Ro
     if not v["voting"]:
         voting_seats = db.session.scalars(select(BodyMember).options(selectinload(BodyMember.body)).where(
             BodyMember.role_holder_id == holder.id, BodyMember.status == "voting")).all()
-        current = [s for s in voting_seats if s.ends_on is None or s.ends_on >= today()]
+        current = [s for s in voting_seats if s.ends_on is None or s.ends_on >= calendar.london_today()]
         if current:
             raise StructureError(f"The role has a voting seat on {current[0].body.name}: change that seat first",
                                  "voting")

@@ -15,9 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
@@ -34,7 +33,6 @@ MAX_PENCE = 100_000_000 * 100  # £100m: far beyond any partnership's budget, so
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_REFERENCE = 60
 MAX_DESCRIPTION = 300
-LONDON = ZoneInfo("Europe/London")
 
 YEAR_MESSAGE = "Enter a financial year as the year it starts in, like 2025 for 2025/26"
 
@@ -52,11 +50,6 @@ class FundingError(ValueError):
 
 
 # -- days and years -----------------------------------------------------------------------------------
-
-
-def today_in_london() -> date:
-    # Deadlines are days in England: just after midnight in summer the server's UTC date is still yesterday.
-    return datetime.now(LONDON).date()
 
 
 def long_date(day: date) -> str:

@@ -22,14 +22,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.audit.services import record
-from core.calendar import is_working_day
+from core.calendar import LONDON, is_working_day, london_day
 from core.db import db
 from core.reports.services import FinancialYear
 from core.structure.models import (
@@ -48,7 +47,6 @@ from core.structure.models import (
     RoleHolder,
 )
 
-LONDON = ZoneInfo("Europe/London")
 DEFAULT_THRESHOLD = 75  # what Arrangements.attendance_threshold_percent defaults to, for tenants without a row
 MAX_SERIES = 60  # five years of monthly meetings: more is a typo, not a plan
 MAX_PAPER_BYTES = 10 * 1024 * 1024
@@ -89,10 +87,6 @@ def at_london(day: date, at: time) -> datetime:
 
 def in_london(moment: datetime) -> datetime:
     return moment.astimezone(LONDON)
-
-
-def london_day(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
 
 
 def today_in_london(now: datetime | None = None) -> date:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -31,7 +30,6 @@ from core.structure.models import (
     ThemeFollowUp,
 )
 
-LONDON = ZoneInfo("Europe/London")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 RAG_ORDER = ("red", "amber", "green", "complete")
 QUARTER_MONTHS = {1: "April to June", 2: "July to September", 3: "October to December", 4: "January to March"}
@@ -45,11 +43,6 @@ class PlanError(ValueError):
     def __init__(self, errors: dict[str, str]):
         self.errors = dict(errors)
         super().__init__("; ".join(self.errors.values()))
-
-
-def london_today() -> date:
-    # The partnership's day is London's, not the server's: a page at 00:30 BST belongs to the new day.
-    return datetime.now(LONDON).date()
 
 
 # -- periods and quarters -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from core import calendar
 from core.auth.access import requires
 from core.auth.models import Membership, User
 from core.db import db
@@ -34,7 +35,6 @@ from core.structure.bodies import (
     rule_of,
     seat_is_current,
     set_chair_rule,
-    today,
     update_body,
     update_role_holder,
     who_chairs,
@@ -113,7 +113,7 @@ def _render_form(template: str, status: int = 200, **context):
 @bp.route("/")
 @requires("core.structure.view")
 def index():
-    bodies, partners, day = load_bodies(), load_partners(), today()
+    bodies, partners, day = load_bodies(), load_partners(), calendar.london_today()
     by_kind: dict[str, list[Body]] = {}
     for body in bodies:
         by_kind.setdefault(body.kind, []).append(body)
@@ -132,7 +132,7 @@ def index():
 def body(body_id):
     get_or_404(Body, body_id)
     found = load_body(body_id)
-    partners, day = load_partners(), today()
+    partners, day = load_partners(), calendar.london_today()
     chairing = []
     for position, label in CHAIR_POSITIONS.items():
         rule = rule_of(found, position)
@@ -274,7 +274,7 @@ def remove_chair(chair_rule_id):
 
 
 def _seat_choices():
-    day = today()
+    day = calendar.london_today()
     holders = [h for h in load_role_holders() if role_is_current(h, day) or (h.starts_on and h.starts_on > day)]
     agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
     return holders, agencies
@@ -337,7 +337,7 @@ def end_body_member(body_member_id):
 @bp.route("/role-holders")
 @requires("core.structure.view")
 def role_holders():
-    day = today()
+    day = calendar.london_today()
     holders = load_role_holders()
     seats = db.session.scalars(select(BodyMember).options(selectinload(BodyMember.body))
                                .where(BodyMember.role_holder_id.is_not(None))).all()

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import calendar
 from core.auth.access import requires
 from core.db import db
 from core.plugins.types import DashboardPanel
@@ -109,7 +110,7 @@ def date_values(prefix: str, day: date | None) -> dict[str, str]:
 def _year_or_400():
     """The ``year`` of the query string, or a page (400) saying why it is not a year and asking again."""
     try:
-        return funding.parse_year(request.args.get("year"), funding.today_in_london()), None
+        return funding.parse_year(request.args.get("year"), calendar.london_today()), None
     except funding.FundingError as exc:
         errors = FormErrors()
         _refused(errors, exc)
@@ -130,7 +131,7 @@ def index():
     year, refusal = _year_or_400()
     if refusal:
         return refusal
-    today = funding.today_in_london()
+    today = calendar.london_today()
     data = funding.year_of_funding(year, today)
     contributing = {c.agency_id for c in data.contributions}
     missing = [a for a in _agencies() if a.id not in contributing]
@@ -173,7 +174,7 @@ def new_contribution():
         fields_ = _read_contribution(errors)
         if fields_ is not None:
             try:
-                contribution = funding.add_contribution(year, fields_, funding.today_in_london())
+                contribution = funding.add_contribution(year, fields_, calendar.london_today())
                 db.session.commit()
             except funding.FundingError as exc:
                 db.session.rollback()
@@ -190,7 +191,7 @@ def new_contribution():
 
 
 def _contribution_page(contribution: Contribution, errors: FormErrors | None = None, values=None, status=200):
-    today = funding.today_in_london()
+    today = calendar.london_today()
     deadline = funding.invoice_deadline(contribution.year, funding.invoice_by_setting())
     return render_template(
         "funding/contribution.html", contribution=contribution, label=funding.year_label(contribution.year),
@@ -221,7 +222,7 @@ def change_contribution(contribution_id):
         fields_ = _read_contribution(errors)
         if fields_ is not None:
             try:
-                funding.change_contribution(contribution, fields_, funding.today_in_london())
+                funding.change_contribution(contribution, fields_, calendar.london_today())
                 db.session.commit()
             except funding.FundingError as exc:
                 db.session.rollback()
@@ -247,7 +248,7 @@ def record_invoice(contribution_id):
     _merge(errors, more)
     if not errors:
         try:
-            funding.record_invoice(contribution, invoiced_on, data["invoice_reference"], funding.today_in_london())
+            funding.record_invoice(contribution, invoiced_on, data["invoice_reference"], calendar.london_today())
             db.session.commit()
         except funding.FundingError as exc:
             db.session.rollback()
@@ -266,7 +267,7 @@ def record_payment(contribution_id):
     paid_on = read_date("paid_on", "The date paid", errors, required=True)
     if not errors:
         try:
-            funding.record_payment(contribution, paid_on, funding.today_in_london())
+            funding.record_payment(contribution, paid_on, calendar.london_today())
             db.session.commit()
         except funding.FundingError as exc:
             db.session.rollback()
@@ -295,7 +296,7 @@ def new_spend():
         if not errors:
             try:
                 spend = funding.add_spend(spent_on, data["category"], data["description"], data["amount"],
-                                          funding.today_in_london())
+                                          calendar.london_today())
                 db.session.commit()
             except funding.FundingError as exc:
                 db.session.rollback()
@@ -409,7 +410,7 @@ def dashboard_panel(tenant) -> DashboardPanel:
     """This year's income, spending and contributions not yet invoiced (three queries)."""
 
     def context():
-        summary = funding.funding_summary(funding.today_in_london())
+        summary = funding.funding_summary(calendar.london_today())
         return {"summary": summary, "income": funding.format_money(summary.income),
                 "spent": funding.format_money(summary.spent), "deadline": funding.long_date(summary.deadline)}
 

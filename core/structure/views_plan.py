@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
+from core import calendar
 from core.auth.access import requires
 from core.db import db
 from core.plugins.types import DashboardPanel
@@ -152,7 +153,7 @@ def _bodies(keep: Body | None = None) -> list[Body]:
 
 
 def _today() -> date:
-    return plan.london_today()
+    return calendar.london_today()
 
 
 # -- the progress page -----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask import Blueprint, g, render_template
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from core import calendar
 from core.auth.access import public
 from core.db import db
 from core.reports.services import FinancialYear
@@ -41,7 +42,7 @@ def chair_in_words(rule: ChairRule, partners, day: date) -> str:
 @bp.route("/")
 @public
 def index():
-    today = plan.london_today()
+    today = calendar.london_today()
     local_authorities = db.session.scalars(select(LocalAuthority).order_by(LocalAuthority.name)).all()
     partners = db.session.scalars(
         select(SafeguardingPartner).options(selectinload(SafeguardingPartner.agency)).order_by(SafeguardingPartner.id)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from core import calendar
 from core.auth.access import requires
 from core.db import db
 from core.structure import settings_counts
-from core.structure.funding import long_date, today_in_london
+from core.structure.funding import long_date
 from core.structure.models import SETTING_KINDS
 from core.structure.views_funding import date_values, read_date
 from core.web.forms import FormErrors
@@ -40,7 +41,7 @@ def edit_counts():
         }
         if not errors:
             try:
-                changed = settings_counts.save_counts(entries, as_of, today_in_london())
+                changed = settings_counts.save_counts(entries, as_of, calendar.london_today())
                 db.session.commit()
             except settings_counts.CountsError as exc:
                 db.session.rollback()

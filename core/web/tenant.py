@@ -6,9 +6,10 @@ from flask import Blueprint, g, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from core import calendar
 from core.auth.access import member, requires
 from core.db import db
-from core.structure.bodies import load_role_holders, today
+from core.structure.bodies import load_role_holders
 from core.tenancy.models import Agency, LocalAuthority, SafeguardingPartner
 from core.tenancy.sectors import PARTNER_TYPES, SECTORS
 from core.web.navigation import dashboard_panels
@@ -37,7 +38,7 @@ def partnership():
     by_sector: dict[str, list[Agency]] = {}
     for agency in agencies:
         by_sector.setdefault(agency.sector, []).append(agency)
-    day = today()
+    day = calendar.london_today()
     # Only the roles held now: former holders are on the structure's own page.
     role_holders = [h for h in load_role_holders() if h.ends_on is None or h.ends_on >= day]
     return render_template(

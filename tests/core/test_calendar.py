@@ -54,3 +54,12 @@ def test_the_two_functions_are_inverses_over_two_years():
             later = add_working_days(day, n)
             assert working_days_between(day, later) == n, (day, n)
             assert is_working_day(later) or n == 0
+
+
+def test_the_day_is_londons_not_the_servers():
+    from datetime import UTC, datetime
+
+    from core.calendar import london_day
+
+    assert london_day(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == date(2026, 7, 1)  # 00:30 BST
+    assert london_day(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 12, 31)  # GMT

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from core.auth.models import User
 from core.db import db
 from core.plugins.services import enable_module
+from core.structure.models import Meeting
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Tenant
 from tests.helpers import login
@@ -42,6 +43,12 @@ def test_demo_setup_prints_a_working_login_and_marks_made_up_people(app, client)
     assert db.session.scalar(select(func.count()).select_from(User)) == 16
     with tenant_scope(hf):
         assert db.session.scalars(select(Notice.title)).all() == ["[DEMO] Welcome to the noticeboard"]
+        demo_meetings = db.session.scalars(select(Meeting)).all()
+        assert len(demo_meetings) == 3 and all(m.location.startswith("[DEMO]") for m in demo_meetings)
+        assert [m.status for m in demo_meetings].count("held") == 1
+
     new_password = re.search(r"password:\s+(\S+)", third.output).group(1)
     assert new_password != password
-    login(app.test_client(), email, new_password)
+    admin = app.test_client()
+    login(admin, email, new_password)
+    assert "[DEMO] Committee Room 1" in admin.get("/hf/meetings/").get_data(as_text=True)

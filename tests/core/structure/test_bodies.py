@@ -4,7 +4,7 @@ and their reporting lines, seats, role holders, and the picture drawn from them.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -26,7 +26,6 @@ from core.structure.bodies import (
     remove_chair_rule,
     rotation_turns,
     set_chair_rule,
-    today,
     update_body,
     update_role_holder,
     who_chairs,
@@ -343,10 +342,6 @@ def test_a_role_with_a_voting_seat_cannot_quietly_stop_voting(scope):
     add_seat(board, role_holder_id=lay.id, status="voting")
     with pytest.raises(StructureError, match="voting seat on Executive Board"):
         update_role_holder(lay, {"voting": False})
-
-
-def test_today_is_londons():
-    assert abs(today() - date.today()) <= timedelta(days=1)
 
 
 # -- the picture -------------------------------------------------------------------------------------------

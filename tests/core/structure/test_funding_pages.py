@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from core.audit.models import AuditEvent
+from core.calendar import london_today
 from core.db import db
 from core.structure import funding
 from core.structure.funding import ContributionFields
@@ -206,7 +207,7 @@ def test_a_year_that_is_not_one_is_a_400_with_a_message(client, alpha):
         assert response.status_code == 400, url
         html = response.get_data(as_text=True)
         assert "Choose a financial year" in html and 'href="#year"' in html, url
-    current = funding.year_label(funding.financial_year_of(funding.today_in_london()))
+    current = funding.year_label(funding.financial_year_of(london_today()))
     assert f"Funding {current}" in client.get("/alpha/funding/").get_data(as_text=True)
     assert "Funding 2025/26" in client.get("/alpha/funding/?year=2025/26").get_data(as_text=True)
 
@@ -355,7 +356,7 @@ def test_the_dashboard_panel(app, alpha, monkeypatch):
     add_contribution(alpha, "council", 2025, "5,000")
     add_spend(alpha, date(2026, 4, 2), "300.10")
     add_spend(alpha, date(2026, 3, 31), "99")
-    monkeypatch.setattr(funding, "today_in_london", lambda: date(2026, 10, 2))
+    monkeypatch.setattr("core.calendar.london_today", lambda: date(2026, 10, 2))
     with tenant_scope(alpha):
         g.tenant = alpha
         panel = dashboard_panel(alpha)

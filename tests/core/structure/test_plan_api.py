@@ -21,7 +21,7 @@ URL = "/api/v1/alpha/structure/priorities"
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    monkeypatch.setattr(plan, "london_today", lambda: TODAY)
+    monkeypatch.setattr("core.calendar.london_today", lambda: TODAY)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ TODAY = date(2026, 5, 15)  # Q1 of 2026/27
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    monkeypatch.setattr(plan, "london_today", lambda: TODAY)
+    monkeypatch.setattr("core.calendar.london_today", lambda: TODAY)
 
 
 def text_of(html: str) -> str:

@@ -23,7 +23,7 @@ TODAY = date(2026, 5, 15)  # in the financial year 2026/27
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
-    monkeypatch.setattr(plan, "london_today", lambda: TODAY)
+    monkeypatch.setattr("core.calendar.london_today", lambda: TODAY)
 
 
 def main(html: str) -> str:

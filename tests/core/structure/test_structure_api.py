@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from core.calendar import london_today as today
 from core.db import db
-from core.structure.bodies import add_months, today
+from core.structure.bodies import add_months
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency, SafeguardingPartner
 from tests.core.structure.test_structure_pages import build

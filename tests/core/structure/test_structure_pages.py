@@ -11,8 +11,15 @@ from sqlalchemy import insert, select
 
 from core.audit.models import AuditEvent
 from core.auth.models import Membership, User
+from core.calendar import london_today
 from core.db import db
-from core.structure.bodies import add_months, add_seat, create_body, create_role_holder, set_chair_rule, today
+from core.structure.bodies import (
+    add_months,
+    add_seat,
+    create_body,
+    create_role_holder,
+    set_chair_rule,
+)
 from core.structure.models import Attendance, Body, BodyMember, ChairRule, Meeting, RoleHolder
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency, SafeguardingPartner
@@ -29,7 +36,7 @@ def alpha():
 def build(tenant, start=None) -> dict[str, int]:
     """H&F's shape: an Executive Board over a Forum (chaired by the delegated partners in turn, the police
     first), groups under the Forum, one dissolved; a lay member and an observing lead member."""
-    start = start or add_months(today(), -13)  # the second turn (the council's) is under way today
+    start = start or add_months(london_today(), -13)  # the second turn (the council's) is under way today
     with tenant_scope(tenant):
         board = create_body({"name": "Executive Board", "kind": "board", "cadence": "three_a_year"})
         forum = create_body({"name": "Safeguarding Children Partnership Forum", "kind": "forum",
@@ -92,7 +99,7 @@ def test_body_page_shows_purpose_reporting_chairing_today_and_members(client, al
     assert "Accountable to Executive Board" in words
     assert "Quality Assurance Group (subgroup)" in words and "Old Neglect Group (thematic group) (dissolved)" in words
     assert ("Rotates among the delegated safeguarding partners, a year each from "
-            f"{add_months(today(), -13):%-d %B %Y}: Alpha Police, then Alpha Council, then Alpha ICB") in words
+            f"{add_months(london_today(), -13):%-d %B %Y}: Alpha Police, then Alpha Council, then Alpha ICB") in words
     assert "Today: Director of Children's Services, Alpha Council (delegated safeguarding partner, in turn)" in words
     assert "Vice chair today Independent Scrutineer (independent)" in words
     assert "Lay member None Voting member 1 April 2024 No end date End the seat of Lay member" in words
