@@ -12,8 +12,10 @@ from sqlalchemy import engine_from_config, pool
 
 from core.app import _import_models
 from core.db import Base
+from core.plugins.registry import build_plugin_manager
 
 _import_models()
+build_plugin_manager()  # loads every installed module's plugin, which maps its tables
 target_metadata = Base.metadata
 
 
