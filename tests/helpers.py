@@ -185,3 +185,17 @@ def populate_structure(tenant: Tenant, label: str = "") -> None:
         if north is not None:
             db.session.add(SettingCount(local_authority=north, kind="primary", count=37, note=f"{label} count"))
     db.session.commit()
+
+
+def populate_modules(tenant: Tenant, label: str = "") -> None:
+    """Each built-in module's rows of every kind in ``tenant``, with the module enabled (commits): every
+    module under plugins/ keeps a ``populate(tenant, label)`` in tests/plugins/<name>/populate.py, so that
+    the walks over every route find an id of each kind its pages and API name."""
+    import importlib
+
+    from config.settings import ROOT
+
+    for package in sorted((ROOT / "plugins").iterdir()):
+        if (ROOT / "tests" / "plugins" / package.name / "populate.py").exists():
+            importlib.import_module(f"tests.plugins.{package.name}.populate").populate(tenant, label)
+    db.session.commit()

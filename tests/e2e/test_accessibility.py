@@ -19,7 +19,7 @@ from core.db import db
 from core.plugins.services import enable_module
 from core.tenancy.context import TENANT_ARG
 from core.tenancy.isolation import tenant_scope
-from tests.helpers import PASSWORD, create_tenant, make_user, populate_structure
+from tests.helpers import PASSWORD, create_tenant, make_user, populate_modules, populate_structure
 from tests.security.test_isolation_walk import UnknownArgument, value_for
 
 pytestmark = pytest.mark.browser
@@ -59,6 +59,7 @@ def test_every_page_has_no_accessibility_violations(app, live_url, context_facto
     enable_module(alpha, "noticeboard")
     make_user("admin@alpha.example", alpha)
     populate_structure(alpha, "Alpha")
+    populate_modules(alpha, "Alpha")
     with tenant_scope(alpha):
         post_notice("Alpha notice", "A notice")
     db.session.commit()

@@ -33,7 +33,15 @@ from core.tenancy.context import TENANT_ARG
 from core.tenancy.isolation import TenantOwned, tenant_scope, unscoped
 from core.tenancy.models import Agency, LocalAuthority, Tenant
 from tests.conftest import _reset_schema, make_app
-from tests.helpers import bearer, create_tenant, csrf_token, login, make_user, populate_structure
+from tests.helpers import (
+    bearer,
+    create_tenant,
+    csrf_token,
+    login,
+    make_user,
+    populate_modules,
+    populate_structure,
+)
 
 WALKED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # HEAD and OPTIONS are answered by Flask itself
 SECRET = "7f3a-beta-only"  # in every text of beta's data: no answer to alpha's admin may contain it
@@ -75,6 +83,7 @@ def populate(tenant: Tenant, label: str, admin) -> None:
         remind(tenant=tenant, settings={}, today=date.today())
     db.session.commit()
     populate_structure(tenant, label)
+    populate_modules(tenant, label)
 
 
 def build_world() -> World:
