@@ -58,13 +58,20 @@ def setup_demo(tenants_dir: Path) -> DemoLogin:
 def _demo_people(tenant: Tenant, password: str) -> None:
     with tenant_scope(tenant):
         roles = {r.key: r for r in db.session.scalars(select(Role))}
-        first_agency = db.session.scalars(select(Agency).order_by(Agency.id)).first()
-        for key, title in DEMO_PEOPLE:
+        # Practitioners and leads work somewhere: a school if the partnership lists one (they can then book
+        # training and refer to the LADO as an agency would).
+        first_agency = db.session.scalars(
+            select(Agency).order_by((Agency.sector != "education_childcare"), Agency.id)
+        ).first()
+        # One person per default role, then one per role a module made (a LADO officer, say).
+        people = list(DEMO_PEOPLE) + sorted((r.key, r.name) for r in roles.values() if r.key not in dict(DEMO_PEOPLE)
+                                            and not r.key.startswith("custom_"))
+        for key, title in people:
             email = f"demo.{key.replace('_', '-')}.{tenant.slug}@example.org"
             user = user_by_email(email)
             if user is None:
                 user = create_user(email, f"[DEMO] {title} ({tenant.short_name})", demo=True)
             set_password(user, password)
-            agency_id = first_agency.id if key == "agency_safeguarding_lead" and first_agency else None
+            agency_id = first_agency.id if key in ("agency_safeguarding_lead", "practitioner") and first_agency else None
             add_member(tenant, user, MembershipChoice(role_ids=[roles[key].id], agency_id=agency_id,
                                                       job_title=f"[DEMO] {title}"))

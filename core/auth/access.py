@@ -94,11 +94,14 @@ class Access:
 
 
 def load_access(user: User, tenant, enabled: frozenset[str]) -> Access:
+    """What ``user`` may do in ``tenant`` (in scope) with the modules ``enabled``. One query.
+
+    A platform admin may administer every partnership, but confidential case records (LADO, CDOP, case
+    reviews) stay with whoever holds a role that reads them: a platform admin reads them only through a
+    membership of their own, like anyone else."""
     from core.plugins.services import registry
 
     allowed = registry().permissions(enabled)
-    if user.is_platform_admin:
-        return Access(permissions=frozenset(allowed), platform_admin=True)
     rows = db.session.execute(
         select(Membership, RolePermission.permission)
         .outerjoin(membership_roles, membership_roles.c.membership_id == Membership.id)
@@ -106,10 +109,14 @@ def load_access(user: User, tenant, enabled: frozenset[str]) -> Access:
         .outerjoin(RolePermission, RolePermission.role_id == Role.id)
         .where(Membership.user_id == user.id, Membership.status == "active")
     ).all()
-    if not rows:
+    membership = rows[0][0] if rows else None
+    held = {permission for _m, permission in rows if permission in allowed}
+    if user.is_platform_admin:
+        everyday = {name for name, p in allowed.items() if not p.confidential}
+        return Access(membership=membership, permissions=frozenset(everyday | held), platform_admin=True)
+    if membership is None:
         return Access()
-    granted = {permission for _m, permission in rows if permission in allowed}
-    return Access(membership=rows[0][0], permissions=frozenset(granted))
+    return Access(membership=membership, permissions=frozenset(held))
 
 
 def current_access() -> Access:

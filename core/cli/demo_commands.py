@@ -19,6 +19,7 @@ def setup_cmd():
     click.echo("  Demo admin (all partnerships)")
     click.echo(f"    email:    {password.email}")
     click.echo(f"    password: {password.password}")
-    click.echo("  Demo people, one per role and partnership, e.g. demo.practitioner.hf@example.org,")
+    click.echo("  Demo people, one per role and partnership, e.g. demo.practitioner.hf@example.org or")
+    click.echo("  demo.lado-officer.bi-borough@example.org,")
     click.echo("  use the same password. Every person and record marked [DEMO] is made up.")
     click.echo("")

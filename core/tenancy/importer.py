@@ -24,7 +24,7 @@ from core.auth.roles import ensure_default_roles, set_role_permissions
 from core.core_plugin import GRANTS as CORE_GRANTS
 from core.db import db
 from core.plugins.models import ModuleEnablement
-from core.plugins.services import disable_module, enable_module, registry
+from core.plugins.services import ModuleStateError, disable_module, enable_module, registry
 from core.structure.documents import StructureRefused, export_structure, import_structure
 from core.tenancy.documents import (
     SharedOfferDocument,
@@ -175,15 +175,19 @@ def import_documents(docs: list[Document], actor=None, skip_existing: bool = Fal
     done = []
     try:
         existing = set(db.session.scalars(select(Tenant.slug)))
+        imported: list[tuple[Document, Tenant]] = []
         for doc in (d for d in docs if d.kind == "tenant"):
             slug = doc.data["tenant"]["slug"]
             if skip_existing and slug in existing:
                 continue
-            _import_tenant(doc, actor)
+            imported.append((doc, _import_tenant(doc)))
             done.append(slug)
         for doc in (d for d in docs if d.kind == "offer"):
             _import_offer(doc)
             done.append(f"shared/{doc.data['offer']['slug']}")
+        # Modules last: a module's settings may name a shared offer imported just above.
+        for doc, tenant in imported:
+            _import_modules_and_roles(doc, tenant, actor)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -224,7 +228,7 @@ def _refuse_if_limiting_memberships(la: LocalAuthority, source: str, section: st
         )])
 
 
-def _import_tenant(doc: Document, actor) -> Tenant:
+def _import_tenant(doc: Document) -> Tenant:
     data = doc.data
     section = data["tenant"]
     tenant = db.session.scalars(select(Tenant).where(Tenant.slug == section["slug"])).first()
@@ -268,10 +272,15 @@ def _import_tenant(doc: Document, actor) -> Tenant:
             import_structure(data, agencies, las)
         except StructureRefused as exc:
             raise ImportRefused([Problem(doc.source, exc.path, exc.reason)]) from exc
-        _sync_modules(tenant, data["modules"], actor)
-        _sync_roles(data["roles"])
         db.session.flush()
     return tenant
+
+
+def _import_modules_and_roles(doc: Document, tenant: Tenant, actor) -> None:
+    with tenant_scope(tenant):
+        _sync_modules(tenant, doc.data["modules"], actor, doc.source)
+        _sync_roles(doc.data["roles"])
+        db.session.flush()
 
 
 def _dependency_order(names: list[str]) -> list[str]:
@@ -291,7 +300,7 @@ def _dependency_order(names: list[str]) -> list[str]:
     return ordered
 
 
-def _sync_modules(tenant: Tenant, wanted: dict[str, dict], actor) -> None:
+def _sync_modules(tenant: Tenant, wanted: dict[str, dict], actor, source: str) -> None:
     reg = registry()
     rows = {r.module: r for r in db.session.scalars(select(ModuleEnablement))}
     to_enable = [n for n, m in wanted.items() if m["enabled"]]
@@ -304,7 +313,13 @@ def _sync_modules(tenant: Tenant, wanted: dict[str, dict], actor) -> None:
         row = rows.get(name)
         if row is not None and row.enabled and row.settings == settings:
             continue
-        enable_module(tenant, name, wanted[name]["settings"], actor=actor)
+        try:
+            enable_module(tenant, name, wanted[name]["settings"], actor=actor)
+        except ValidationError as exc:
+            # A module may refuse settings only the tenant can judge (an offer it is not a member of).
+            raise ImportRefused(_problems(source, flatten_errors(exc.messages, f"modules.{name}.settings"))) from exc
+        except ModuleStateError as exc:
+            raise ImportRefused([Problem(source, f"modules.{name}", str(exc))]) from exc
 
 
 def _sync_roles(wanted: list[dict]) -> None:
@@ -387,7 +402,7 @@ def export_tenant(tenant: Tenant) -> dict:
                 for r in roles
             ],
             "modules": {
-                m.module: {"enabled": m.enabled, "settings": dict(m.settings)}
+                m.module: {"enabled": m.enabled, "settings": _without_none(dict(m.settings))}
                 for m in modules if m.module in registry().modules
             },
         }
@@ -399,6 +414,15 @@ def export_offer(offer: SharedOffer) -> dict:
         "slug": offer.slug, "name": offer.name, "description": offer.description, "module": offer.module,
         "coordinator": offer.coordinator.slug, "members": sorted(m.tenant.slug for m in offer.members),
     }}
+
+
+def _without_none(value):
+    """TOML has no null: an unset setting is simply left out (its schema's default comes back on import)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value if v is not None]
+    return value
 
 
 def _drop_none(d: dict) -> dict:

@@ -25,10 +25,15 @@ def test_demo_setup_prints_a_working_login_and_marks_made_up_people(app, client)
     assert sorted(db.session.scalars(select(Tenant.slug))) == ["bi-borough", "city-hackney", "hf"]
     people = db.session.scalars(select(User)).all()
     assert all(u.is_demo and u.name.startswith("[DEMO]") and u.email.endswith("@example.org") for u in people)
-    assert len(people) == 1 + 5 * 3
+    # The admin, then per partnership the five default roles and the LADO module's two.
+    assert len(people) == 1 + 7 * 3
 
     login(client, email, password)
     assert client.get("/hf/").status_code == 200 and client.get("/city-hackney/admin/members/").status_code == 200
+    lado = app.test_client()
+    login(lado, "demo.lado-officer.bi-borough@example.org", password)
+    cases = lado.get("/bi-borough/lado/cases/").get_data(as_text=True)
+    assert "[DEMO]" in cases
     practitioner = app.test_client()
     login(practitioner, "demo.practitioner.hf@example.org", password)
     assert practitioner.get("/hf/admin/members/").status_code == 403
@@ -40,7 +45,7 @@ def test_demo_setup_prints_a_working_login_and_marks_made_up_people(app, client)
     second = runner.invoke(args=["demo", "setup"])
     third = runner.invoke(args=["demo", "setup"])
     assert second.exit_code == third.exit_code == 0
-    assert db.session.scalar(select(func.count()).select_from(User)) == 16
+    assert db.session.scalar(select(func.count()).select_from(User)) == 22
     with tenant_scope(hf):
         assert db.session.scalars(select(Notice.title)).all() == ["[DEMO] Welcome to the noticeboard"]
         demo_meetings = db.session.scalars(select(Meeting)).all()

@@ -1,0 +1,149 @@
+"""How long a case's personal data is kept, and its removal.
+
+Keeping Children Safe in Education (2024, part four, "Record keeping") says details of allegations found
+to be malicious should be removed from personnel records, and that for all other allegations the record
+"should be retained at least until the accused has reached normal pension age or for a period of 10 years
+from the date of the allegation if that is longer". The guidance does not set a shorter period for false
+or unfounded allegations; the partnership's own schedule does, and it is a setting here:
+
+- substantiated and unsubstantiated: the later of the person's normal pension age and ``retention_years``
+  (10) from the allegation. The pension age date is the one recorded for the person if known, otherwise
+  their date of birth plus ``pension_age`` years; with neither, ten years from the allegation;
+- false and unfounded: a review ``false_unfounded_review_years`` after the allegation (default 10: the
+  ten-year leg of the rule above without the pension-age extension);
+- malicious: due for removal as soon as the outcome is recorded;
+- consultations: a review ``consultation_review_years`` after they were closed;
+- open cases: no date.
+
+The date of the allegation is the date of the concern, or the contact with the LADO when the concern's
+date is not known. A date is a *review*: the LADO decides then to keep the record longer (with a reason) or
+to remove its personal data. Removal keeps what the figures of past years count (reference, local
+authority, dates, sectors, category, harm test, outcome) and deletes everything that identifies anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from core.audit.services import record
+from core.db import db
+from plugins.lado.common import CaseError, add_entry, clean
+from plugins.lado.models import LadoCase
+from plugins.lado.timeliness import add_years
+
+KEPT_OUTCOMES = frozenset({"substantiated", "unsubstantiated"})
+REVIEWED_OUTCOMES = frozenset({"false", "unfounded"})
+
+
+@dataclass(frozen=True)
+class Policy:
+    pension_age: int = 67
+    retention_years: int = 10
+    false_unfounded_review_years: int = 10
+    consultation_review_years: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: dict | None) -> Policy:
+        settings = settings or {}
+        return cls(**{name: settings[name] for name in cls.__dataclass_fields__ if name in settings})
+
+
+def allegation_date(case: LadoCase) -> date:
+    return case.concern_on or case.received_on
+
+
+def pension_date(case: LadoCase, policy: Policy) -> date | None:
+    if case.person_pension_on is not None:
+        return case.person_pension_on
+    if case.person_born_on is not None:
+        return add_years(case.person_born_on, policy.pension_age)
+    return None
+
+
+def review_date(case: LadoCase, policy: Policy) -> date | None:
+    """When the case is next due for review (or, if malicious, removal); None while it is open."""
+    if case.status != "closed" or case.closed_on is None:
+        return None
+    if case.kind == "consultation":
+        return add_years(case.closed_on, policy.consultation_review_years)
+    alleged = allegation_date(case)
+    if case.outcome in KEPT_OUTCOMES:
+        ten_years = add_years(alleged, policy.retention_years)
+        pension = pension_date(case, policy)
+        return max(ten_years, pension) if pension else ten_years
+    if case.outcome in REVIEWED_OUTCOMES:
+        return add_years(alleged, policy.false_unfounded_review_years)
+    if case.outcome == "malicious":
+        return case.closed_on
+    return None
+
+
+def refresh_review_date(case: LadoCase, policy: Policy) -> None:
+    """Recompute the stored date, unless the LADO has set one at a review since."""
+    if case.removed_on is not None or case.review_extended:
+        return
+    case.review_on = review_date(case, policy)
+
+
+def due_for_removal(case: LadoCase) -> bool:
+    return case.outcome == "malicious" and case.removed_on is None
+
+
+def is_due(case: LadoCase, today: date) -> bool:
+    return case.removed_on is None and case.review_on is not None and case.review_on <= today
+
+
+def remove_personal_data(case: LadoCase, today: date, actor_label: str = "") -> None:
+    """Delete everything in the case that identifies anyone. Refused before the case is due, unless its
+    outcome is malicious (removed as soon as it is known)."""
+    if case.removed_on is not None:
+        raise CaseError("The personal data of this case was already removed")
+    if case.status != "closed":
+        raise CaseError("An open case cannot have its personal data removed: record its outcome first")
+    if not (case.outcome == "malicious" or is_due(case, today)):
+        raise CaseError(f"This case is not due for review until {case.review_on:%-d %B %Y}")
+    for name in ("summary", "referrer_name", "referrer_role", "referrer_contact", "person_name", "person_role",
+                 "person_employer", "advice", "outcome_note", "employer_learning"):
+        setattr(case, name, "")
+    case.person_born_on = case.person_pension_on = None
+    case.referrer_agency = None
+    case.submitted_by_id = None
+    case.children.clear()
+    case.meetings.clear()
+    case.employer_actions.clear()
+    case.processes.clear()
+    case.entries.clear()
+    case.removed_on = today
+    case.review_on = None
+    add_entry(case, today, f"Personal data removed on {today:%-d %B %Y}", author_label=actor_label)
+    # The audit event names the case and why, never who it was about.
+    record("lado.case.personal_data_removed", case, summary=f"Removed the personal data of {case.reference}",
+           details={"reference": case.reference, "outcome": case.outcome, "kind": case.kind,
+                    "removed_on": today.isoformat()})
+    db.session.flush()
+
+
+def extend_review(case: LadoCase, until: date, reason: str, today: date, actor_label: str = "") -> None:
+    """Keep the record longer after a review: a later review date and why."""
+    reason = clean(reason, multiline=True)
+    if case.removed_on is not None:
+        raise CaseError("The personal data of this case was already removed")
+    if case.status != "closed":
+        raise CaseError("An open case has no review date yet")
+    if case.outcome == "malicious":
+        raise CaseError("A malicious allegation is removed, not kept: guidance says its details go", "until")
+    problems = {}
+    if until <= today:
+        problems["until"] = "The next review must be after today"
+    if not reason:
+        problems["reason"] = "Say why the record is kept longer"
+    elif len(reason) > 2000:
+        problems["reason"] = "The reason must be 2000 characters or fewer"
+    if problems:
+        raise CaseError(problems)
+    before = case.review_on
+    case.review_on, case.review_extended = until, True
+    add_entry(case, today, f"Retention reviewed: kept until {until:%-d %B %Y}. {reason}", author_label=actor_label)
+    record("lado.case.retention_extended", case, summary=f"Kept {case.reference} until {until:%-d %B %Y}",
+           details={"before": before.isoformat() if before else None, "until": until.isoformat()})

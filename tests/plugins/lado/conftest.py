@@ -1,0 +1,111 @@
+"""Shared set-up for the LADO tests: a partnership with two local authorities (North Borough Council and
+South Borough Council) and the module on, people in each LADO-relevant role, and helpers to make cases."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core.calendar import london_today
+from core.db import db
+from core.plugins.services import enable_module
+from core.tenancy.isolation import tenant_scope
+from core.tenancy.models import LocalAuthority
+from plugins.lado import cases as rules
+from plugins.lado.models import LadoCase
+from plugins.lado.retention import Policy
+from tests.helpers import create_tenant, login, make_user
+
+PEOPLE = {
+    # who: (roles, local authorities). A LADO holds a default role too, which opens the dashboard.
+    "officer": (("lado_officer", "practitioner"), ()),
+    "north": (("lado_officer", "practitioner"), ("north",)),
+    "south": (("lado_officer", "practitioner"), ("south",)),
+    "manager": (("lado_manager", "practitioner"), ()),
+    "admin": (("tenant_admin",), ()),
+    "bm": (("business_manager",), ()),
+    "scrutineer": (("independent_scrutineer",), ()),
+    "practitioner": (("practitioner",), ()),
+    "lead": (("agency_safeguarding_lead",), ()),
+}
+
+
+def details(**more) -> dict:
+    """What a referral needs, with anything else given."""
+    base = {"person_name": "Pat Example", "person_role": "Teaching assistant", "person_employer": "North Primary",
+            "employer_sector": "education", "referring_sector": "education", "summary": "Grabbed a pupil's arm",
+            "harm_criteria": ["harmed"], "category": "physical"}
+    base.update(more)
+    return base
+
+
+def consultation_details(**more) -> dict:
+    return details(**{"harm_criteria": [], "category": "", "person_name": "", "person_role": "", **more})
+
+
+def authority(key: str) -> LocalAuthority:
+    return db.session.scalars(select(LocalAuthority).where(LocalAuthority.key == key)).one()
+
+
+def make_case(tenant, *, kind="referral", la="north", received_on: date | None = None, today: date | None = None,
+              children=(), **more) -> int:
+    """A case in ``tenant`` (committed); its id."""
+    today = today or london_today()
+    received_on = received_on or today
+    with tenant_scope(tenant):
+        case = rules.create_case(kind=kind, local_authority=authority(la), received_on=received_on, today=today,
+                                 details=details(**more) if kind == "referral" else consultation_details(**more),
+                                 children=list(children))
+        case_id = case.id
+    db.session.commit()
+    return case_id
+
+
+def load(tenant, case_id: int) -> LadoCase:
+    db.session.commit()  # see what requests committed
+    with tenant_scope(tenant):
+        case = db.session.get(LadoCase, case_id)
+        _ = (case.children, case.meetings, case.entries, case.employer_actions, case.processes, case.local_authority)
+        return case
+
+
+def outcome(tenant, case_id: int, result: str = "substantiated", on: date | None = None, note: str = "Evidence",
+            today: date | None = None, **more) -> None:
+    today = today or london_today()
+    with tenant_scope(tenant):
+        case = db.session.get(LadoCase, case_id)
+        rules.record_outcome(case, result, on or today, note, today, Policy(), **more)
+    db.session.commit()
+
+
+class World:
+    def __init__(self, app):
+        self.app = app
+        self.tenant = create_tenant("alpha")
+        enable_module(self.tenant, "lado", {})
+        db.session.commit()
+        for who, (roles, las) in PEOPLE.items():
+            agency = "school" if who in ("practitioner", "lead") else None
+            make_user(f"{who}@alpha.example", self.tenant, roles=roles, la_keys=las, agency_key=agency)
+
+    def client(self, who: str):
+        client = self.app.test_client()
+        login(client, f"{who}@alpha.example")
+        return client
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
+
+
+@pytest.fixture
+def today():
+    return london_today()
+
+
+@pytest.fixture
+def yesterday(today):
+    return today - timedelta(days=1)
