@@ -6,7 +6,7 @@ subdivision ENG, which carries substitute days and one-off holidays such as coro
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -66,6 +66,12 @@ def working_days_between(start: date, end: date) -> int:
 
 
 LONDON = ZoneInfo("Europe/London")
+
+
+def at_london(day: date, at: time) -> datetime:
+    """The UTC moment of a London wall-clock time. A time the clocks skip (01:30 on the last Sunday of
+    March) comes out an hour later, as a clock on the wall would show it."""
+    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=LONDON).astimezone(UTC)
 
 
 def london_day(moment: datetime) -> date:

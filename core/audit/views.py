@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, render_template, request
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEvent
 from core.auth.access import requires
+from core.calendar import LONDON
 from core.db import db
 from core.web.pagination import page_of
 
 bp = Blueprint("audit", __name__)
 PAGE_SIZE = 50
-LONDON = ZoneInfo("Europe/London")
 
 
 def _date(value: str, end: bool):

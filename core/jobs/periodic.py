@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from croniter import croniter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core.calendar import LONDON
 from core.db import db, utcnow
 from core.jobs.models import PeriodicRun
 from core.jobs.queue import enqueue, resolve
@@ -26,7 +26,6 @@ from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Tenant
 
 log = logging.getLogger(__name__)
-LONDON = ZoneInfo("Europe/London")
 PLATFORM = 0
 
 

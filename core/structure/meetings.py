@@ -28,7 +28,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.audit.services import record
-from core.calendar import LONDON, is_working_day, london_day
+from core.calendar import LONDON, at_london, is_working_day, london_day
 from core.db import db
 from core.reports.services import FinancialYear
 from core.structure.models import (
@@ -77,12 +77,6 @@ def _clean(value: str | None, multiline: bool = False) -> str:
 
 
 # -- time ------------------------------------------------------------------------------------------------
-
-
-def at_london(day: date, at: time) -> datetime:
-    """The UTC moment of a London wall-clock time. A time the clocks skip (01:30 on the last Sunday of
-    March) comes out an hour later, as a clock on the wall would show it."""
-    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=LONDON).astimezone(UTC)
 
 
 def in_london(moment: datetime) -> datetime:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Flask, g
 
 from core.auth.access import current_access
+from core.calendar import LONDON
 from core.web.navigation import navigation
 
 SERVICE_NAME = "Safeguarding partnership platform"
@@ -25,9 +26,7 @@ def init_app(app: Flask) -> None:
     def _datetime(value, fmt="%-d %B %Y %H:%M"):
         if value is None:
             return ""
-        from zoneinfo import ZoneInfo
-
-        return value.astimezone(ZoneInfo("Europe/London")).strftime(fmt)
+        return value.astimezone(LONDON).strftime(fmt)
 
     @app.template_filter("date")
     def _date(value, fmt="%-d %B %Y"):

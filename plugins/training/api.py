@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.auth.access import current_access, requires
+from core.calendar import at_london
 from core.db import db, utcnow
 from core.tenancy.models import Tenant
 from core.web.lookup import get_or_404
@@ -76,9 +77,9 @@ def list_sessions(query, pagination_parameters):
     if query["course"] is not None:
         stmt = stmt.where(TrainingSession.course_id == query["course"])
     if query["from_"] is not None:
-        stmt = stmt.where(TrainingSession.starts_at >= services.at_london(query["from_"], time(0)))
+        stmt = stmt.where(TrainingSession.starts_at >= at_london(query["from_"], time(0)))
     if query["to"] is not None:
-        stmt = stmt.where(TrainingSession.starts_at < services.at_london(query["to"] + timedelta(days=1), time(0)))
+        stmt = stmt.where(TrainingSession.starts_at < at_london(query["to"] + timedelta(days=1), time(0)))
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     pagination_parameters.item_count = total
     if pagination_parameters.first_item >= total:

@@ -9,7 +9,7 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
-from core.calendar import london_day
+from core.calendar import at_london, london_day
 from core.db import db, utcnow
 from core.structure.meetings import next_working_day
 from plugins.training import services
@@ -53,7 +53,7 @@ def demo_data(tenant, settings) -> None:
         made.append(course)
         for weeks in (3, 7):
             day = next_working_day(today + timedelta(weeks=weeks, days=index))
-            starts = services.at_london(day, time(9, 30) if minutes > 240 else time(13, 30))
+            starts = at_london(day, time(9, 30) if minutes > 240 else time(13, 30))
             services.schedule_session(offer, course, {
                 "starts_at": starts, "ends_at": starts + timedelta(minutes=minutes),
                 "venue": f"{DEMO} Town Hall, Committee Room 2" if mode != "online" else "",

@@ -20,6 +20,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from core.calendar import at_london
 from core.db import db
 from core.reports.services import FinancialYear
 from core.tenancy.models import Agency, Tenant
@@ -27,7 +28,7 @@ from core.tenancy.sectors import SECTORS
 from plugins.training import sharing
 from plugins.training.evaluation import CourseEvaluation, shown, summarise
 from plugins.training.models import TrainingBooking, TrainingCourse, TrainingEvaluation, TrainingSession
-from plugins.training.services import Offer, at_london, in_offer
+from plugins.training.services import Offer, in_offer
 from plugins.training.sharing import BookingFact
 
 

@@ -10,13 +10,12 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from core.calendar import london_day
+from core.calendar import at_london, london_day
 from core.db import db
 from core.jobs.reminders import remind_once
 from plugins.training import notices
 from plugins.training.evaluation import ATTENDED, FOLLOW_UP_CLOSES, FOLLOW_UP_OPENS
 from plugins.training.models import TrainingBooking, TrainingSession
-from plugins.training.services import at_london
 
 REMINDER_DAYS = (2, 14)  # nearest first
 FEEDBACK_WITHIN = timedelta(days=7)

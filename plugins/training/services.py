@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 from marshmallow import ValidationError
 from sqlalchemy import or_, select
@@ -234,10 +234,6 @@ def update_course(offer: Offer, course: TrainingCourse, data: dict) -> TrainingC
 
 
 # -- sessions --------------------------------------------------------------------------------------------
-
-
-def at_london(day, at) -> datetime:
-    return datetime.combine(day, at.replace(tzinfo=None), tzinfo=LONDON).astimezone(UTC)
 
 
 def session_values(course: TrainingCourse, data: dict) -> dict:

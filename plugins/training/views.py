@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from core.auth.access import current_access, requires
 from core.auth.models import Membership
-from core.calendar import london_day
+from core.calendar import at_london, london_day
 from core.db import db, utcnow
 from core.reports.services import FinancialYear
 from core.tenancy.models import Agency
@@ -319,8 +319,8 @@ def edit_course(training_course_id):
 
 
 def _session_data(data: dict) -> dict:
-    return {**data, "starts_at": services.at_london(data["date"], data["starts"]),
-            "ends_at": services.at_london(data["date"], data["ends"])}
+    return {**data, "starts_at": at_london(data["date"], data["starts"]),
+            "ends_at": at_london(data["date"], data["ends"])}
 
 
 @bp.route("/courses/<int:training_course_id>/sessions/new", methods=["GET", "POST"])

@@ -10,13 +10,13 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from core.audit.models import AuditEvent
-from core.calendar import add_working_days, london_day
+from core.calendar import add_working_days, at_london, london_day
 from core.db import db
 from core.mail.models import OutboxEmail
 from core.tenancy.isolation import tenant_scope, unscoped
 from plugins.training import bookings as rules
 from plugins.training.models import TrainingBooking
-from plugins.training.services import TrainingError, at_london
+from plugins.training.services import TrainingError
 from tests.plugins.training.world import (
     add_course,
     add_session,

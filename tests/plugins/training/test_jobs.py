@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from core.calendar import at_london
 from core.db import db
 from core.jobs.periodic import tick
 from core.tenancy.isolation import unscoped
 from plugins.training.models import TrainingBooking
-from plugins.training.services import at_london
 from tests.plugins.training.world import add_course, add_session, book, build_world
 
 SESSION_DAY = date(2030, 6, 12)

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from core.calendar import at_london
 from core.reports.services import FinancialYear
 from plugins.training import bookings as rules
 from plugins.training import certificates, evaluation, figures, needs
 from plugins.training.jobs import reminder_due
-from plugins.training.services import at_london
 from plugins.training.sharing import BookingFact
 
 POLICY = {"charge_no_shows": True, "charge_late_cancellations": False, "no_show_charge_half_day": 5000,
