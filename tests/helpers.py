@@ -199,3 +199,18 @@ def populate_modules(tenant: Tenant, label: str = "") -> None:
         if (ROOT / "tests" / "plugins" / package.name / "populate.py").exists():
             importlib.import_module(f"tests.plugins.{package.name}.populate").populate(tenant, label)
     db.session.commit()
+
+
+def set_clock(monkeypatch, moment) -> None:
+    """Stop the platform's clock at the UTC ``moment`` (an aware datetime) for what asks ``core.calendar``:
+    London's date is then worked out from it exactly as in production."""
+    from datetime import datetime as real_datetime
+
+    import core.calendar
+
+    class Stopped(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(core.calendar, "datetime", Stopped)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from core import calendar
 from core.plugins.services import enabled_modules, registry
 from core.plugins.types import ReportSection
 
@@ -31,6 +32,12 @@ class FinancialYear:
     @classmethod
     def containing(cls, day: date) -> FinancialYear:
         return cls(day.year if day.month >= 4 else day.year - 1)
+
+    @classmethod
+    def current(cls) -> FinancialYear:
+        """The year it is now in London: at 00:30 BST on 1 April the new year has begun, though UTC's date
+        is still 31 March."""
+        return cls.containing(calendar.london_today())
 
 
 def annual_report_sections(tenant, year: int) -> list[tuple[str, ReportSection]]:

@@ -6,7 +6,6 @@ from flask import Blueprint, g, render_template, request
 from markupsafe import Markup
 
 from core.auth.access import requires
-from core.db import utcnow
 from core.reports.services import FinancialYear, annual_report_sections, dataset_figures
 
 bp = Blueprint("reports", __name__)
@@ -14,7 +13,7 @@ bp = Blueprint("reports", __name__)
 
 def chosen_year() -> tuple[FinancialYear, str | None]:
     """The year asked for in ``?year=``, or the last complete one; with an error message when unreadable."""
-    current = FinancialYear.containing(utcnow().date())
+    current = FinancialYear.current()
     raw = request.args.get("year", "").strip()
     if not raw:
         return FinancialYear(current.start_year - 1), None

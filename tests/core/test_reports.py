@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from lscp_noticeboard.services import post_notice
 
@@ -10,7 +10,7 @@ from core.db import db
 from core.plugins.services import disable_module, enable_module
 from core.reports.services import FinancialYear
 from core.tenancy.isolation import tenant_scope
-from tests.helpers import bearer, create_tenant, login, make_user
+from tests.helpers import bearer, create_tenant, login, make_user, set_clock
 
 
 def test_financial_years_run_from_april_to_march():
@@ -18,6 +18,21 @@ def test_financial_years_run_from_april_to_march():
     assert FinancialYear.containing(date(2026, 4, 1)).start_year == 2026
     year = FinancialYear(2025)
     assert (year.start, year.end, year.label) == (date(2025, 4, 1), date(2026, 3, 31), "2025/26")
+
+
+def test_the_year_turns_at_midnight_in_london_not_utc(client, monkeypatch):
+    """00:30 on 1 April 2027 in London is 23:30 on 31 March in UTC: 2026/27 has ended, so it is the last
+    complete year, which the report shows unless asked for another."""
+    alpha = create_tenant("alpha")
+    make_user("admin@alpha.example", alpha)
+    db.session.commit()
+    login(client, "admin@alpha.example")
+    set_clock(monkeypatch, datetime(2027, 3, 31, 23, 30, tzinfo=UTC))
+    assert FinancialYear.current() == FinancialYear(2027)
+    assert "Annual report 2026/27" in client.get("/alpha/annual-report").get_data(as_text=True)
+    # An hour earlier it is still 31 March in London too.
+    set_clock(monkeypatch, datetime(2027, 3, 31, 22, 30, tzinfo=UTC))
+    assert "Annual report 2025/26" in client.get("/alpha/annual-report").get_data(as_text=True)
 
 
 def test_the_report_has_a_section_from_each_enabled_module(client):
