@@ -6,6 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 FRONTEND := core/frontend
 APP := $(BIN)/flask --app wsgi
+# Where `make run` serves; emailed links follow unless PUBLIC_BASE_URL is set (e.g. PORT=5077 make run).
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export HOST PORT
 
 .PHONY: run test setup setup-test assets clean
 
@@ -34,8 +38,8 @@ setup-test: $(VENV)/.test assets
 run: setup
 	$(APP) db upgrade
 	$(APP) demo setup
-	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	$(APP) run --host 127.0.0.1 --port 5000
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
+	$(APP) run --host $(HOST) --port $(PORT)
 
 test: setup-test
 	$(BIN)/pytest

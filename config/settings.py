@@ -73,7 +73,9 @@ class Settings:
         self.MAIL_FILE_DIR = env.get("MAIL_FILE_DIR", str(instance / "mail"))
         self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 5)
 
-        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        # Emailed links point where the app is served (HOST and PORT, as `make run` uses them) unless the
+        # public address is set: behind a proxy it must be.
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL") or served_address(env.get("HOST"), env.get("PORT"))
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -123,6 +125,17 @@ class Settings:
 
     def check(self) -> None:
         """Refuse settings that would be unsafe where this environment is used."""
+
+
+def served_address(host: str | None, port: str | None) -> str:
+    """The address a browser on this machine uses for the development server bound to ``host``:``port``.
+    A server bound to every interface is still reached, and linked to, on the loopback address."""
+    host = (host or "").strip() or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{(port or '').strip() or '5000'}"
 
 
 class DevelopmentSettings(Settings):

@@ -12,14 +12,17 @@ def demo():
 
 @demo.command("setup", help="Import the shipped partnerships and create the demo admin and fake demo data.")
 def setup_cmd():
-    from core.demo import setup_demo
+    from core.demo import demo_people, setup_demo
 
-    password = setup_demo(ROOT / "tenants")
+    login = setup_demo(ROOT / "tenants")
     click.echo("")
-    click.echo("  Demo admin (all partnerships)")
-    click.echo(f"    email:    {password.email}")
-    click.echo(f"    password: {password.password}")
-    click.echo("  Demo people, one per role and partnership, e.g. demo.practitioner.hf@example.org or")
-    click.echo("  demo.lado-officer.bi-borough@example.org,")
-    click.echo("  use the same password. Every person and record marked [DEMO] is made up.")
+    click.echo("  Demo admin (every partnership)")
+    click.echo(f"    email:    {login.email}")
+    click.echo(f"    password: {login.password}")
+    click.echo("")
+    click.echo("  Demo people, one per role and partnership, with the same password:")
+    for person in demo_people():
+        click.echo(f"    {person.tenant:<16} {person.role:<28} {person.email}")
+    click.echo("")
+    click.echo("  The password is kept in instance/demo_password. Every person and record marked [DEMO] is made up.")
     click.echo("")

@@ -7,7 +7,8 @@ import re
 from lscp_noticeboard.models import Notice
 from sqlalchemy import func, select
 
-from core.auth.models import User
+from core.auth.models import Membership, Role, User
+from core.auth.services import set_password
 from core.db import db
 from core.plugins.services import enable_module
 from core.structure.models import Meeting
@@ -38,7 +39,7 @@ def test_demo_setup_prints_a_working_login_and_marks_made_up_people(app, client)
     login(practitioner, "demo.practitioner.hf@example.org", password)
     assert practitioner.get("/hf/admin/members/").status_code == 403
 
-    # Again: nothing doubles, the admin gets a fresh password, modules add their demo records once.
+    # Again: nothing doubles, the password stays what was printed, modules add their demo records once.
     hf = db.session.scalars(select(Tenant).where(Tenant.slug == "hf")).one()
     enable_module(hf, "noticeboard")
     db.session.commit()
@@ -52,8 +53,57 @@ def test_demo_setup_prints_a_working_login_and_marks_made_up_people(app, client)
         assert len(demo_meetings) == 3 and all(m.location.startswith("[DEMO]") for m in demo_meetings)
         assert [m.status for m in demo_meetings].count("held") == 1
 
-    new_password = re.search(r"password:\s+(\S+)", third.output).group(1)
-    assert new_password != password
+    assert re.search(r"password:\s+(\S+)", third.output).group(1) == password
     admin = app.test_client()
-    login(admin, email, new_password)
+    login(admin, email, password)
     assert "[DEMO] Committee Room 1" in admin.get("/hf/meetings/").get_data(as_text=True)
+
+
+def test_every_demo_person_signs_in_to_a_page_they_may_see(app):
+    """Whatever role a person holds, default or made by a module, signing in lands on a page that answers."""
+    runner = app.test_cli_runner()
+    output = runner.invoke(args=["demo", "setup"]).output
+    password = re.search(r"password:\s+(\S+)", output).group(1)
+    people = re.findall(r"(demo\.[a-z-]+\.[a-z-]+@example\.org)", output)
+    roles = {r.key for t in db.session.scalars(select(Tenant)) for r in _roles(t)}
+    assert {"lado_officer", "lado_manager", "practitioner", "tenant_admin"} <= roles
+    # Every role of every partnership has its demo person, and the output names each one.
+    assert len(people) == len(set(people)) == sum(len(_roles(t)) for t in db.session.scalars(select(Tenant)))
+    for email in people:
+        client = app.test_client()
+        response = client.post("/login", data={"email": email, "password": password,
+                                               "csrf_token": _csrf(client)}, follow_redirects=True)
+        assert response.status_code == 200, (email, response.request.path)
+        assert response.request.path != "/login", email
+
+
+def test_demo_set_up_again_keeps_what_people_changed(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "setup"]).output
+    hf = db.session.scalars(select(Tenant).where(Tenant.slug == "hf")).one()
+    with tenant_scope(hf):
+        lead = db.session.scalars(select(User).where(User.email == "demo.practitioner.hf@example.org")).one()
+        membership = db.session.scalars(select(Membership).where(Membership.user_id == lead.id)).one()
+        scrutineer = db.session.scalars(select(Role).where(Role.key == "independent_scrutineer")).one()
+        membership.roles = [scrutineer]
+    set_password(lead, "a password of her own")
+    db.session.commit()
+
+    second = runner.invoke(args=["demo", "setup"]).output
+    assert re.search(r"password:\s+(\S+)", second).group(1) == re.search(r"password:\s+(\S+)", first).group(1)
+    with tenant_scope(hf):
+        membership = db.session.scalars(select(Membership).where(Membership.user_id == lead.id)).one()
+        assert [r.key for r in membership.roles] == ["independent_scrutineer"]
+    client = app.test_client()
+    login(client, "demo.practitioner.hf@example.org", "a password of her own")
+
+
+def _roles(tenant):
+    with tenant_scope(tenant):
+        return db.session.scalars(select(Role)).all()
+
+
+def _csrf(client):
+    from tests.helpers import csrf_token
+
+    return csrf_token(client)

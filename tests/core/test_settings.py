@@ -60,3 +60,31 @@ def test_production_refuses_unsafe_settings(monkeypatch):
 def test_database_urls_use_psycopg_3():
     assert normalise_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_emailed_links_follow_where_the_app_is_served(monkeypatch):
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "5077")
+    monkeypatch.delenv("HOST", raising=False)
+    assert load_settings("development").PUBLIC_BASE_URL == "http://127.0.0.1:5077"
+    monkeypatch.setenv("HOST", "0.0.0.0")  # every interface: a browser here still uses the loopback address
+    assert load_settings("development").PUBLIC_BASE_URL == "http://127.0.0.1:5077"
+    monkeypatch.setenv("HOST", "::1")
+    assert load_settings("development").PUBLIC_BASE_URL == "http://[::1]:5077"
+    monkeypatch.delenv("PORT")
+    monkeypatch.delenv("HOST")
+    assert load_settings("development").PUBLIC_BASE_URL == "http://127.0.0.1:5000"
+    # Set, the public address wins: behind a proxy the served one is not what people reach.
+    monkeypatch.setenv("PORT", "5077")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://lscp.example.org")
+    assert load_settings("development").PUBLIC_BASE_URL == "https://lscp.example.org"
+
+
+def test_the_demo_password_is_made_once_per_instance_and_kept(tmp_path):
+    from core.demo import demo_password
+
+    first, made = demo_password(tmp_path)
+    assert made and first.startswith("demo-") and len(first) > 12
+    assert (tmp_path / "demo_password").stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert demo_password(tmp_path) == (first, False)
+    assert demo_password(tmp_path / "another")[0] != first
