@@ -19,6 +19,10 @@ def test_start_page_lists_the_partnerships_without_signing_in(client):
     assert page.status_code == 200
     assert "Alpha Safeguarding Children Partnership" in html and "North Borough Council, South Borough Council" in html
     assert "Beta Safeguarding Children Partnership" in html and "Sign in" in html
+    # Each partnership's name leads to what it publishes, which anyone may read.
+    for slug in ("alpha", "beta"):
+        assert f'href="/{slug}/arrangements/"' in html
+        assert client.get(f"/{slug}/arrangements/").status_code == 200
 
 
 def test_start_page_links_a_member_to_their_partnerships_only(client):
