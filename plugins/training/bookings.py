@@ -16,6 +16,7 @@ Policy (cancellation deadline, charges) is the delegate's own partnership's, who
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -70,6 +71,10 @@ def charge_for(outcome: str | None, session: TrainingSession, settings: dict) ->
     return settings["no_show_charge_full_day"]
 
 
+def people(n: int) -> str:
+    return f"{n} {'person' if n == 1 else 'people'}"
+
+
 def pounds(pence: int) -> str:
     return f"£{pence // 100:,}.{pence % 100:02d}"
 
@@ -116,45 +121,127 @@ def delegate_membership(user_id: int) -> Membership | None:
                               .options(selectinload(Membership.user), selectinload(Membership.agency))).first()
 
 
-def _check_delegate(membership: Membership | None, who: Principal) -> Membership:
+def has_completed(user_ids: Iterable[int], course_id: int) -> frozenset[int]:
+    """Those of the people who attended the whole of a session of the course (through this partnership)."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return frozenset()
+    return frozenset(db.session.scalars(
+        select(TrainingBooking.user_id).join(TrainingSession, TrainingSession.id == TrainingBooking.session_id)
+        .where(TrainingBooking.user_id.in_(user_ids), TrainingSession.course_id == course_id,
+               TrainingBooking.attendance == "attended").distinct()
+    ))
+
+
+# -- whether a place can be had: one rule for the booking and for the pages that offer it ------------------
+
+NO_MEMBERSHIP = ("Training is booked through a membership of the partnership, with your agency: you are signed "
+                 "in as a platform administrator only")
+
+
+@dataclass(frozen=True)
+class PlaceFacts:
+    """What the booking rule reads beyond the session and the delegate: the places taken across the offer,
+    who of the people asked about has completed the course's prerequisite, and who holds a place or a place
+    in the queue already (through any partnership). Read for one person or a list, in the same few queries."""
+
+    taken: int
+    completed: frozenset[int] = frozenset()
+    booked: frozenset[int] = frozenset()
+
+
+def place_facts(session: TrainingSession, user_ids: Iterable[int]) -> PlaceFacts:
+    user_ids = [u for u in dict.fromkeys(user_ids) if u is not None]
+    prerequisite_id = session.course.prerequisite_id
+    return PlaceFacts(
+        taken=sharing.places_taken(session),
+        completed=has_completed(user_ids, prerequisite_id) if prerequisite_id is not None else frozenset(),
+        booked=sharing.already_booked(session, user_ids),
+    )
+
+
+def session_refusal(session: TrainingSession, now: datetime) -> TrainingError | None:
+    """Why nobody can be booked on the session now, or None."""
+    if session.status != "scheduled":
+        return TrainingError("The session was cancelled", status=409)
+    if session.starts_at <= now:
+        return TrainingError("The session has started, so it can no longer be booked", status=409)
+    if not session.course.active:
+        return TrainingError("The course has been withdrawn, so its sessions can no longer be booked", status=409)
+    return None
+
+
+def _delegate_refusal(membership: Membership | None, who: Principal) -> TrainingError | None:
     if membership is None or membership.status != "active" or not membership.user.active:
-        raise TrainingError("Choose a member of staff from the list", "user_id")
+        return TrainingError("Choose a member of staff from the list", "user_id")
     self_booking = membership.user_id == who.user_id
     if membership.agency_id is None:
         if self_booking:
-            raise TrainingError("Your membership of the partnership names no agency, and training is for the staff "
-                                "of its agencies: ask your partnership's administrator to add your agency")
-        raise TrainingError(f"{membership.user.name} has no agency in this partnership, so cannot be booked",
-                            "user_id")
+            return TrainingError("Your membership of the partnership names no agency, and training is for the staff "
+                                 "of its agencies: ask your partnership's administrator to add your agency")
+        return TrainingError(f"{membership.user.name} has no agency in this partnership, so cannot be booked",
+                             "user_id")
     if not self_booking and who.agency_id is not None and not who.platform_admin \
             and membership.agency_id != who.agency_id:
-        raise TrainingError("You can book staff of your own agency only", "user_id")
-    return membership
+        return TrainingError("You can book staff of your own agency only", "user_id")
+    return None
 
 
-def has_completed(user_id: int, course_id: int) -> bool:
-    """Whether the person attended the whole of a session of the course (through this partnership)."""
-    return db.session.scalar(
-        select(TrainingBooking.id).join(TrainingSession, TrainingSession.id == TrainingBooking.session_id)
-        .where(TrainingBooking.user_id == user_id, TrainingSession.course_id == course_id,
-               TrainingBooking.attendance == "attended").limit(1)
-    ) is not None
+def refusal(session: TrainingSession, delegate: Membership | None, who: Principal, now: datetime,
+            facts: PlaceFacts, *, join_waiting_list: bool = True) -> TrainingError | None:
+    """Why ``who`` cannot book ``delegate`` on the session now, or None when the booking would be taken.
+
+    ``book`` raises what this returns, and the session page asks it before offering a button, so the page
+    never offers what the booking would refuse and says the same reason instead."""
+    refused = session_refusal(session, now) or _delegate_refusal(delegate, who)
+    if refused is not None:
+        return refused
+    self_booking = delegate.user_id == who.user_id
+    name = delegate.user.name
+    prerequisite: TrainingCourse | None = session.course.prerequisite
+    if prerequisite is not None and delegate.user_id not in facts.completed:
+        return TrainingError(f"{session.course.title} is for people who have completed {prerequisite.title} "
+                             f"({prerequisite.level_label.lower()}), and "
+                             f"{'you have' if self_booking else name + ' has'} not attended it yet", status=409)
+    if delegate.user_id in facts.booked:
+        return TrainingError(f"{'You are' if self_booking else name + ' is'} already booked on this session or on "
+                             "its waiting list", status=409)
+    if facts.taken >= session.capacity and not join_waiting_list:
+        return TrainingError("The session is full", status=409)
+    return None
+
+
+@dataclass(frozen=True)
+class Offering:
+    """What a session page may offer the person looking at it, by the booking rule: why nobody can book
+    (``closed``), why they cannot book themselves, which of their staff they can book, and why not the rest."""
+
+    closed: str | None = None
+    self_refused: str | None = None
+    staff: list[Membership] = field(default_factory=list)
+    staff_refused: list[tuple[Membership, str]] = field(default_factory=list)
+
+
+def offering(session: TrainingSession, who: Principal, now: datetime, *, ask_self: bool, me: Membership | None,
+             staff: list[Membership]) -> Offering:
+    """``ask_self``: whether to ask about booking oneself (``me``: one's membership, None for a platform
+    admin who is no member); ``staff``: the members one may book (``staff_choices``). A few queries, whatever
+    the number of staff."""
+    closed = session_refusal(session, now)
+    if closed is not None:
+        return Offering(closed=str(closed))
+    facts = place_facts(session, [m.user_id for m in staff] + ([me.user_id] if ask_self and me is not None else []))
+    self_refused = None
+    if ask_self and me is None:
+        self_refused = NO_MEMBERSHIP
+    elif ask_self and (refused := refusal(session, me, who, now, facts)) is not None:
+        self_refused = str(refused)
+    reasons = {m.user_id: refusal(session, m, who, now, facts) for m in staff}
+    return Offering(self_refused=self_refused, staff=[m for m in staff if reasons[m.user_id] is None],
+                    staff_refused=[(m, str(reasons[m.user_id])) for m in staff if reasons[m.user_id] is not None])
 
 
 # -- booking ---------------------------------------------------------------------------------------------
-
-
-def _open_session(offer: Offer, session_id: int, now: datetime) -> TrainingSession:
-    session = sharing.lock_session(session_id)
-    if session is None or not visible(offer, session):
-        raise TrainingError("There is no such session", status=404)
-    if session.status != "scheduled":
-        raise TrainingError("The session was cancelled", status=409)
-    if session.starts_at <= now:
-        raise TrainingError("The session has started, so it can no longer be booked", status=409)
-    if not session.course.active:
-        raise TrainingError("The course has been withdrawn", status=409)
-    return session
 
 
 def book(offer: Offer, tenant: Tenant, session_id: int, delegate: Membership | None, who: Principal,
@@ -165,25 +252,22 @@ def book(offer: Offer, tenant: Tenant, session_id: int, delegate: Membership | N
     The session row is locked first; the places are then counted across every partnership of the offer,
     so the last place goes to exactly one booking however many ask at once.
     """
-    session = _open_session(offer, session_id, now)
-    membership = _check_delegate(delegate, who)
-    name = membership.user.name
-    prerequisite: TrainingCourse | None = session.course.prerequisite
-    if prerequisite is not None and not has_completed(membership.user_id, prerequisite.id):
-        raise TrainingError(f"{session.course.title} is for people who have completed {prerequisite.title} "
-                            f"({prerequisite.level_label.lower()}); {name} has not attended it yet", status=409)
-    if sharing.already_booked(session, membership.user_id):
-        raise TrainingError(f"{name} is already booked on this session or on its waiting list", status=409)
+    session = sharing.lock_session(session_id)
+    if session is None or not visible(offer, session):
+        raise TrainingError("There is no such session", status=404)
+    facts = place_facts(session, [delegate.user_id] if delegate is not None else [])
+    refused = refusal(session, delegate, who, now, facts, join_waiting_list=join_waiting_list)
+    if refused is not None:
+        raise refused
+    name = delegate.user.name
     manager_email = (manager_email or "").strip()
     if len(manager_email) > 254 or (manager_email and "@" not in manager_email):
         raise TrainingError("Enter the manager's email address in the correct format, like name@example.org",
                             "manager_email")
-    full = sharing.places_taken(session) >= session.capacity
-    if full and not join_waiting_list:
-        raise TrainingError("The session is full", status=409)
+    full = facts.taken >= session.capacity
     booking = TrainingBooking(
-        session=session, user_id=membership.user_id, agency_id=membership.agency_id, delegate_name=name,
-        delegate_email=membership.user.email, manager_email=manager_email, booked_by_id=who.user_id,
+        session=session, user_id=delegate.user_id, agency_id=delegate.agency_id, delegate_name=name,
+        delegate_email=delegate.user.email, manager_email=manager_email, booked_by_id=who.user_id,
         status="waiting" if full else "confirmed", requested_at=now, confirmed_at=None if full else now,
     )
     db.session.add(booking)

@@ -6,8 +6,11 @@ Each partnership counts its own delegates (isolation gives it nothing else). The
 offer counts, besides its own, the other partnerships' delegates on the shared sessions it runs, through
 ``sharing`` (counts and scores, no names), so it sees the whole offer partnership by partnership.
 
-A session counts in the year its date (in London) falls in; sessions cancelled by the organisers count for
-nothing. "Sessions run" are those already started, of the partnership's own courses and its offer's.
+Every figure has one base: the sessions of the year that have taken place (started by the time the figures
+are drawn), of the partnership's own courses and its offer's. A session counts in the year its date (in
+London) falls in; a session still to come counts for nothing yet (its bookings, attendance and evaluations
+alike), so a rate never sets the places of sessions not yet run against the attendance of those that were;
+sessions cancelled by the organisers count for nothing.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from core.calendar import at_london
+from core.calendar import at_london, london_day
 from core.db import db
 from core.reports.services import FinancialYear
 from core.tenancy.models import Agency, Tenant
@@ -28,13 +31,20 @@ from core.tenancy.sectors import SECTORS
 from plugins.training import sharing
 from plugins.training.evaluation import CourseEvaluation, shown, summarise
 from plugins.training.models import TrainingBooking, TrainingCourse, TrainingEvaluation, TrainingSession
-from plugins.training.services import Offer, in_offer
+from plugins.training.services import Offer, in_offer, the_offer
 from plugins.training.sharing import BookingFact
 
 
 def year_bounds(year: FinancialYear) -> tuple[datetime, datetime]:
     """The financial year as UTC instants, start inclusive and end exclusive: London midnights."""
     return at_london(year.start, time(0)), at_london(year.end + timedelta(days=1), time(0))
+
+
+def counted_period(year: FinancialYear, now: datetime) -> tuple[datetime, datetime]:
+    """The sessions every figure counts, by when they start (start inclusive, end exclusive): those of the
+    year that have started by ``now``. Empty for a year still to come."""
+    start, end = year_bounds(year)
+    return start, max(start, min(end, now))
 
 
 @dataclass
@@ -74,28 +84,44 @@ class Figures:
     no_shows: int = 0
     late_cancellations: int = 0
     cancellations: int = 0
+    not_recorded: int = 0
     waiting_unplaced: int = 0
     charges_pence: int = 0
     by_partnership: list[CountRow] = field(default_factory=list)
     by_sector: list[CountRow] = field(default_factory=list)
     by_agency: list[CountRow] = field(default_factory=list)
     evaluation: list[CourseEvaluation] = field(default_factory=list)
+    as_of: date | None = None  # the London day the figures were drawn; None when the year is over
+
+    @property
+    def offer_title(self) -> str:
+        return the_offer(self.offer_name)
+
+    @property
+    def base(self) -> str:
+        return base_text(self)
+
+    @property
+    def places_due(self) -> int:
+        """Places booked on sessions that have taken place and not cancelled in time: the base of the rate."""
+        return self.bookings - self.cancellations
 
     @property
     def attendance_percent(self) -> int | None:
-        """Attended in full, of the places booked and not cancelled in time, as a whole percent (halves up)."""
-        due = self.bookings - self.cancellations
+        """Attended in full, of the places due, as a whole percent (halves up)."""
+        due = self.places_due
         return (200 * self.attended + due) // (2 * due) if due > 0 else None
 
 
 def compute(year: FinancialYear, partnership: str, sessions: Iterable[tuple[int, int]], facts: Iterable[BookingFact],
             evaluation_rows: Iterable[tuple[int, str, int, int]], titles: dict[int, str], *,
-            whole_offer: bool = False, offer_name: str = "") -> Figures:
-    """The figures from plain facts: ``sessions`` as (session id, capacity) of the sessions run, one
-    ``BookingFact`` per booking, evaluation rows as (course id, stage, knowledge, confidence)."""
+            whole_offer: bool = False, offer_name: str = "", as_of: date | None = None) -> Figures:
+    """The figures from plain facts of the sessions that have taken place: ``sessions`` as (session id,
+    capacity), one ``BookingFact`` per booking, evaluation rows as (course id, stage, knowledge, confidence)."""
     sessions = list(sessions)
     out = Figures(year=year, partnership=partnership, whole_offer=whole_offer, offer_name=offer_name,
-                  sessions_run=len(sessions), places_offered=sum(capacity for _id, capacity in sessions))
+                  sessions_run=len(sessions), places_offered=sum(capacity for _id, capacity in sessions),
+                  as_of=as_of)
     partnerships: dict[str, CountRow] = {}
     sectors: dict[str, CountRow] = {}
     agencies: dict[tuple[str, str], CountRow] = {}
@@ -106,6 +132,7 @@ def compute(year: FinancialYear, partnership: str, sessions: Iterable[tuple[int,
             continue
         total.add(fact)
         out.cancellations += fact.status == "cancelled" and fact.attendance != "cancelled_late"
+        out.not_recorded += fact.status == "confirmed" and fact.attendance is None
         sector = SECTORS.get(fact.sector, fact.sector or "Not known")
         partnerships.setdefault(fact.partnership, CountRow(fact.partnership, fact.partnership)).add(fact)
         sectors.setdefault(sector, CountRow(sector, sector=sector)).add(fact)
@@ -121,13 +148,13 @@ def compute(year: FinancialYear, partnership: str, sessions: Iterable[tuple[int,
 
 
 def gather(offer: Offer, tenant: Tenant, year: FinancialYear | int, now: datetime) -> Figures:
-    """The figures of the partnership in scope for the year: five queries, six more for a coordinator."""
+    """The figures of the partnership in scope for the year, counting the sessions that have taken place by
+    ``now``: five queries, six more for a coordinator."""
     year = year if isinstance(year, FinancialYear) else FinancialYear(year)
-    start, end = year_bounds(year)
+    start, end = counted_period(year, now)
     in_year = (TrainingSession.status == "scheduled", TrainingSession.starts_at >= start, TrainingSession.starts_at < end)
     sessions = db.session.execute(
-        select(TrainingSession.id, TrainingSession.capacity)
-        .where(in_offer(offer)(TrainingSession), *in_year, TrainingSession.starts_at <= now)
+        select(TrainingSession.id, TrainingSession.capacity).where(in_offer(offer)(TrainingSession), *in_year)
     ).all()
     own = [
         BookingFact(tenant.id, tenant.short_name, agency or "No agency", sector or "", sid, cid, status, attendance,
@@ -154,8 +181,10 @@ def gather(offer: Offer, tenant: Tenant, year: FinancialYear | int, now: datetim
     course_ids = {row[0] for row in evaluations}
     titles = dict(db.session.execute(select(TrainingCourse.id, TrainingCourse.title)
                                      .where(TrainingCourse.id.in_(course_ids))).all()) if course_ids else {}
+    today = london_day(now)
     return compute(year, tenant.short_name, sessions, facts, evaluations, titles,
-                   whole_offer=offer.coordinating, offer_name=offer.name)
+                   whole_offer=offer.coordinating, offer_name=offer.name,
+                   as_of=today if today <= year.end else None)
 
 
 def charges_by_agency(figures: Figures) -> list[CountRow]:
@@ -185,15 +214,30 @@ def agency_rows(figures: Figures) -> list[list]:
     return [[_cell(r.partnership), _cell(r.label), _cell(r.sector), *_counts(r)] for r in figures.by_agency]
 
 
+def base_text(figures: Figures) -> str:
+    """The one base of every figure, in words, for the page, the downloads and the annual report."""
+    if figures.as_of is None:
+        return (f"Every figure counts the sessions of {figures.year.label} that took place; sessions called off "
+                "count for nothing.")
+    return (f"Every figure counts the sessions of {figures.year.label} that have taken place so far (to "
+            f"{figures.as_of:%-d %B %Y}); a session still to come counts once it has started, and sessions "
+            "called off count for nothing.")
+
+
 def summary_rows(figures: Figures) -> list[list]:
     return [
         ["Financial year", figures.year.label],
-        ["Delegates counted", f"Every partnership of {figures.offer_name}" if figures.whole_offer
+        ["Sessions counted", base_text(figures)],
+        ["Delegates counted", f"Every partnership of {figures.offer_title}" if figures.whole_offer
          else f"{figures.partnership} only"],
         ["Sessions run", figures.sessions_run], ["Places offered", figures.places_offered],
-        ["Bookings", figures.bookings], ["Attended", figures.attended], ["Left early", figures.left_early],
+        ["Bookings", figures.bookings], ["Attended", figures.attended],
+        ["Attended (% of places not cancelled in time)",
+         figures.attendance_percent if figures.attendance_percent is not None else ""],
+        ["Left early", figures.left_early],
         ["No-shows", figures.no_shows], ["Late cancellations", figures.late_cancellations],
-        ["Cancelled in time", figures.cancellations], ["Still on a waiting list", figures.waiting_unplaced],
+        ["Cancelled in time", figures.cancellations], ["Register not yet taken", figures.not_recorded],
+        ["Left on the waiting list", figures.waiting_unplaced],
         ["Charges (£)", f"{figures.charges_pence / 100:.2f}"],
     ]
 
@@ -250,7 +294,8 @@ def figures_xlsx(figures: Figures) -> bytes:
         sheet.freeze_panes = "A2"
     notes = book.create_sheet("About")
     notes.append([f"Financial year {figures.year.label}: {figures.year.start:%-d %B %Y} to {figures.year.end:%-d %B %Y}"])
-    notes.append(["Sessions count in the year their date (in London) falls in; sessions called off count for nothing."])
+    notes.append([base_text(figures)])
+    notes.append(["Sessions count in the year their date (in London) falls in."])
     notes.append(["Knowledge and confidence are rated 1 to 5; a change is the mean of one stage less the mean before."])
     out = io.BytesIO()
     book.save(out)

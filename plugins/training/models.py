@@ -9,6 +9,7 @@ for the few deliberate reads and writes across partnerships).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -42,6 +43,7 @@ STAGES = {
 }
 SURVEY_STATUSES = {"draft": "Draft", "open": "Open", "closed": "Closed"}
 NEED_RATINGS = {0: "No need", 1: "Low", 2: "Medium", 3: "High"}
+ONLINE = re.compile(r"\bonline\b", re.IGNORECASE)
 
 
 class TrainingCourse(OfferScoped, Base):
@@ -81,7 +83,7 @@ class TrainingCourse(OfferScoped, Base):
     def duration_label(self) -> str:
         hours, minutes = divmod(self.duration_minutes, 60)
         parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + \
-            ([f"{minutes} minutes"] if minutes else [])
+            ([f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else [])
         return " ".join(parts) or "0 minutes"
 
 
@@ -103,6 +105,15 @@ class TrainingSession(OfferScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     course: Mapped[TrainingCourse] = relationship(back_populates="sessions")
+
+    @property
+    def where_label(self) -> str:
+        """Where the session happens, in a few words for a page or an email, saying "online" once: organisers
+        often type "Online" (or "Online, Teams") as the venue of a session that has a joining link."""
+        venue = self.venue.strip()
+        if venue and self.joining_link and not ONLINE.search(venue):
+            return f"{venue} and online"
+        return venue or ("Online" if self.joining_link else "Not given yet")
 
 
 class TrainingBooking(TenantScoped, Base):

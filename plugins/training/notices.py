@@ -39,10 +39,12 @@ def when(session: TrainingSession) -> str:
 
 
 def where(session: TrainingSession) -> str:
-    parts = [session.venue] if session.venue else []
+    if not session.venue and not session.joining_link:
+        return "Details to follow"
+    lines = [session.where_label]
     if session.joining_link:
-        parts.append(f"Join online: {session.joining_link}")
-    return "\n".join(parts) or "Details to follow"
+        lines.append(f"Joining link: {session.joining_link}")
+    return "\n".join(lines)
 
 
 def session_details(session: TrainingSession) -> str:

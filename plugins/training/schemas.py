@@ -156,18 +156,29 @@ class TrainingCourseEvaluationSchema(Schema):
 
 
 class TrainingFiguresSchema(Schema):
+    """Every count and rate has one base: the sessions of the year that have taken place (started) by
+    ``as_of``; bookings and evaluations of sessions still to come count once those have started."""
+
     year = fields.Integer(attribute="year.start_year")
     label = fields.String(attribute="year.label")
+    as_of = fields.Date(allow_none=True, metadata={
+        "description": "The London day the figures count sessions up to; null once the year is over"})
+    base = fields.String(metadata={"description": "The sessions counted, in words"})
     whole_offer = fields.Boolean(metadata={"description": "Whether the figures include other partnerships' "
                                                            "delegates (the coordinator's view)"})
     sessions_run = fields.Integer()
     places_offered = fields.Integer()
     bookings = fields.Integer()
     attended = fields.Integer()
+    places_due = fields.Integer(metadata={"description": "Bookings less those cancelled in time"})
+    attendance_percent = fields.Integer(allow_none=True, metadata={
+        "description": "Attended in full, as a whole percent of places_due (halves up); null when none are due"})
     left_early = fields.Integer()
     no_shows = fields.Integer()
     late_cancellations = fields.Integer()
     cancellations = fields.Integer()
+    not_recorded = fields.Integer(metadata={"description": "Places whose attendance the register has not recorded yet"})
+    waiting_unplaced = fields.Integer(metadata={"description": "People left on a waiting list, never given a place"})
     charges_pence = fields.Integer()
     by_partnership = fields.List(fields.Nested(TrainingCountRowSchema))
     by_sector = fields.List(fields.Nested(TrainingCountRowSchema))

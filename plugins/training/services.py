@@ -85,6 +85,19 @@ class Offer:
     def coordinating(self) -> bool:
         return self.offer_id is not None and self.coordinator_id == self.tenant_id
 
+    @property
+    def title(self) -> str:
+        """The offer's name as a sentence needs it: "the Multi-agency safeguarding training offer"."""
+        return the_offer(self.name)
+
+
+def the_offer(name: str) -> str:
+    """An offer's name with its article, for the middle of a sentence. Offers are named as things ("Multi-agency
+    safeguarding training offer"), so a sentence needs "the" before the name unless the name has it."""
+    if not name:
+        return "the shared offer"
+    return name if name.lower().startswith("the ") else f"the {name}"
+
 
 def offer_by_slug(slug: str | None) -> SharedOffer | None:
     if not slug:
@@ -112,7 +125,7 @@ def check_offer_choice(tenant: Tenant, settings: dict) -> None:
         raise ValidationError({"shared_offer": [f"{offer.name} is a shared offer of another module, not training"]})
     if tenant.id not in offer_tenant_ids(offer.id):
         raise ValidationError({"shared_offer": [
-            f"{tenant.short_name} is not a member of {offer.name}: its coordinator must add it first"]})
+            f"{tenant.short_name} is not a member of {the_offer(offer.name)}: its coordinator must add it first"]})
 
 
 def offer_for(tenant: Tenant, settings: dict) -> Offer:
@@ -215,7 +228,7 @@ def create_course(offer: Offer, data: dict) -> TrainingCourse:
     course = TrainingCourse(**_course_values(offer, data, None), active=True)
     db.session.add(course)
     record("training.course_created", course, summary=f"Added the course {course.title}"
-           + (f" to {offer.name}" if course.shared else ""))
+           + (f" to {offer.title}" if course.shared else ""))
     return course
 
 

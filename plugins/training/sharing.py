@@ -117,17 +117,20 @@ def occupancy(sessions: Iterable[TrainingSession]) -> dict[int, tuple[int, int]]
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
-def already_booked(session: TrainingSession, user_id: int) -> bool:
-    """Whether the person holds a place or a place in the queue already, through any partnership (someone
-    who is a member of two partnerships of the offer could otherwise book twice)."""
+def already_booked(session: TrainingSession, user_ids: Iterable[int]) -> frozenset[int]:
+    """Those of the people who hold a place or a place in the queue already, through any partnership
+    (someone who is a member of two partnerships of the offer could otherwise book twice). Ids only."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return frozenset()
     partnerships = partnerships_of(session)
     with unscoped():
-        return db.session.scalar(
-            select(TrainingBooking.id).where(
-                TrainingBooking.session_id == session.id, TrainingBooking.user_id == user_id,
+        return frozenset(db.session.scalars(
+            select(TrainingBooking.user_id).where(
+                TrainingBooking.session_id == session.id, TrainingBooking.user_id.in_(user_ids),
                 TrainingBooking.tenant_id.in_(partnerships), TrainingBooking.status.in_(["confirmed", "waiting"]))
-            .limit(1)
-        ) is not None
+            .distinct()
+        ))
 
 
 def waiting_positions(session: TrainingSession) -> dict[int, int]:

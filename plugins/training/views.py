@@ -363,10 +363,15 @@ def _session_page(item: TrainingSession, errors: FormErrors | None = None, statu
     ).all()
     mine = next((b for b in ours if b.user_id == who.user_id), None)
     visible_bookings = [b for b in ours if b is not mine and rules.may_see(b, who)]
-    staff = rules.staff_choices(who) if who.can("training.book.staff") else []
+    ask_self = mine is None and who.can("training.book.self")
+    membership = current_access().membership
+    offered = rules.offering(
+        item, who, now, ask_self=ask_self,
+        me=rules.delegate_membership(membership.user_id) if ask_self and membership is not None else None,
+        staff=rules.staff_choices(who) if who.can("training.book.staff") else [])
     return render_template(
         "training/session.html", session=item, course=item.course, occupancy=occupancy, mine=mine,
-        positions=positions, bookings=visible_bookings, staff=staff, owner=_owner_name(item), offer=offer,
+        positions=positions, bookings=visible_bookings, owner=_owner_name(item), offer=offer, offered=offered,
         open=item.status == "scheduled" and item.starts_at > now, started=item.starts_at <= now,
         manage=item.tenant_id == g.tenant.id and who.can("training.catalogue.manage"),
         takes_register=item.tenant_id == g.tenant.id and who.can("training.register.take"),
@@ -402,7 +407,8 @@ def edit_session(training_session_id):
                 item = _session(training_session_id)
             else:
                 db.session.commit()
-                flash("Session changed" + (f": {len(moved)} from the waiting list now have places" if moved else ""),
+                flash("Session changed" + (f": {rules.people(len(moved))} from the waiting list now "
+                                           f"{'has a place' if len(moved) == 1 else 'have places'}" if moved else ""),
                       "success")
                 return redirect(url_for("training.session", training_session_id=training_session_id))
         values = request.form
@@ -472,8 +478,7 @@ def book(training_session_id):
         return _session_page(_session(training_session_id), errors, 400)
     access = current_access()
     if access.membership is None:
-        return _refused("Training is booked through a membership of the partnership, with your agency: "
-                        "you are signed in as a platform administrator only", 400)
+        return _refused(rules.NO_MEMBERSHIP, 400)
     membership = rules.delegate_membership(access.membership.user_id)
     return _book(training_session_id, membership, data, "book")
 

@@ -14,7 +14,7 @@ from core.db import db
 from core.plugins.services import enabled_modules, registry
 from core.reports.services import FinancialYear
 from core.tenancy.isolation import tenant_scope, unscoped
-from plugins.training.models import TrainingBooking, TrainingCourse, TrainingSession
+from plugins.training.models import TrainingBooking, TrainingCourse, TrainingEvaluation, TrainingSession
 from tests.plugins.training.world import add_course, add_session, book, build_world
 
 
@@ -74,6 +74,73 @@ def test_demo_data_is_shared_by_the_coordinator_once_and_city_and_hackney_has_it
         assert title.startswith("[DEMO] ")
         by_tenant.setdefault(tenant_id, set()).add(offer_id)
     assert by_tenant == {world.bib.id: {world.offer_id}, world.hackney.id: {None}}
-    assert len(courses) == 10 and sessions == 20
+    assert len(courses) == 10 and sessions == 24  # two coming sessions a course, and two that took place
     with tenant_scope(world.hf):
         assert db.session.scalar(select(func.count()).select_from(TrainingCourse)) == 5  # the shared ones
+
+
+def _demo_people(tenant, slug):
+    """Demo people as ``flask demo setup`` makes them before the modules' demo data: a practitioner and an
+    agency safeguarding lead with an agency."""
+    from core.auth.services import MembershipChoice, add_member, create_user
+    from core.tenancy.models import Agency
+
+    with tenant_scope(tenant):
+        roles = {r.key: r.id for r in db.session.scalars(select(Role))}
+        school = db.session.scalars(select(Agency).where(Agency.key == "school")).one()
+        for key, title in (("practitioner", "Practitioner"), ("agency_safeguarding_lead", "Agency Safeguarding Lead")):
+            user = create_user(f"demo.{key}.{slug}@example.org", f"[DEMO] {title} ({tenant.short_name})", demo=True)
+            add_member(tenant, user, MembershipChoice(role_ids=[roles[key]], agency_id=school.id))
+    db.session.commit()
+
+
+def _made(tenant):
+    with tenant_scope(tenant):
+        return tuple(db.session.scalar(select(func.count()).select_from(model))
+                     for model in (TrainingCourse, TrainingSession, TrainingBooking, TrainingEvaluation))
+
+
+def test_the_demo_has_sessions_that_took_place_with_a_register_a_certificate_and_evaluations(app, world):
+    from core.calendar import london_today
+
+    _demo_people(world.bib, "bi-borough")
+    _demo_people(world.hackney, "city-hackney")
+    for tenant in (world.bib, world.hf, world.hackney):
+        _demo(tenant)
+    made = {t.slug: _made(t) for t in (world.bib, world.hf, world.hackney)}
+    for tenant in (world.bib, world.hf, world.hackney):
+        _demo(tenant)
+    assert {t.slug: _made(t) for t in (world.bib, world.hf, world.hackney)} == made  # nothing the second time
+
+    now = datetime.now(UTC)
+    today = london_today()
+    with tenant_scope(world.bib):
+        held = db.session.scalars(select(TrainingSession).where(TrainingSession.starts_at < now)
+                                  .order_by(TrainingSession.starts_at)).all()
+        assert len(held) == 2 and all(s.ends_at < now for s in held)
+        # Counted back from London's today: seven weeks (or the working day before), and two.
+        assert today - timedelta(weeks=7, days=4) <= london_day(held[0].starts_at) <= today - timedelta(weeks=7)
+        assert today - timedelta(weeks=2, days=4) <= london_day(held[1].starts_at) <= today - timedelta(weeks=2)
+        bookings = db.session.scalars(select(TrainingBooking).where(
+            TrainingBooking.session_id.in_([s.id for s in held])).order_by(TrainingBooking.id)).all()
+        assert {b.delegate_email for b in bookings} == {"demo.practitioner.bi-borough@example.org",
+                                                       "demo.agency_safeguarding_lead.bi-borough@example.org"}
+        assert all(b.delegate_name.startswith("[DEMO]") for b in bookings)
+        outcomes = sorted((b.session_id == held[0].id, b.attendance) for b in bookings)
+        assert outcomes == [(False, "attended"), (False, "attended"), (True, "attended"), (True, "no_show")]
+        stages = sorted(e.stage for b in bookings for e in b.evaluations)
+        assert stages.count("follow_up") == 1 and stages.count("after") == 3 and stages.count("before") == 4
+        attended = next(b.id for b in bookings if b.session_id == held[0].id and b.attendance == "attended")
+        first_held, year = held[0].id, FinancialYear.containing(london_day(held[1].starts_at)).start_year
+
+    manager = world.client(app, "coord.manager@bib.example")
+    register = manager.get(f"/bi-borough/training/sessions/{first_held}/register").get_data(as_text=True)
+    assert "[DEMO] Practitioner (BI-BOROUGH)" in register and "[DEMO] Agency Safeguarding Lead (BI-BOROUGH)" in register
+    certificate = manager.get(f"/bi-borough/training/bookings/{attended}/certificate.pdf")
+    assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF-")
+    shown = manager.get(f"/bi-borough/training/figures?year={year}").get_data(as_text=True)
+    assert "[DEMO] Meet the LADO" in shown[shown.index('data-testid="evaluation"'):]
+    # Nobody real is booked on a made-up session, and City & Hackney's demo is its own.
+    with tenant_scope(world.hackney):
+        assert {b.delegate_email for b in db.session.scalars(select(TrainingBooking))} == {
+            "demo.practitioner.city-hackney@example.org", "demo.agency_safeguarding_lead.city-hackney@example.org"}
