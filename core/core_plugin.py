@@ -87,12 +87,14 @@ def lscp_dashboard_panels(tenant, settings, user):
     from core.structure import views_funding, views_meetings, views_plan
     from core.web.panels import administration_panel, partnership_panel
 
-    # What needs attention: next meetings and overdue actions, the plan's progress, invoices, failed email.
-    # The structure itself is one click away (its page), so it has no panel of its own.
+    # What needs attention: next meetings and overdue actions, the plan's progress, the arrangements' review
+    # and report deadlines, invoices, failed email. The structure itself is one click away (its page), so it
+    # has no panel of its own.
     return [
         partnership_panel(tenant),
         views_meetings.dashboard_panel(tenant),
         views_plan.dashboard_panel(tenant),
+        views_plan.arrangements_panel(tenant),
         views_funding.dashboard_panel(tenant),
         administration_panel(tenant),
     ]

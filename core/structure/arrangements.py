@@ -3,6 +3,12 @@ thresholds document, the annual report deadline) and the reminders their deadlin
 
 Plain functions on the tenant in scope; the caller commits. A tenant without an ``Arrangements`` row reads
 the defaults, so the annual report deadline is reminded of from the day a partnership is set up.
+
+Reviews: the latest review is the one with the latest date, whatever order they were entered in, kept on the
+arrangements; each review recorded is also an ``arrangements.reviewed`` audit event, so the history stays
+whole. The
+next review falls due one review interval after the latest; it is overdue once that day has passed in
+London, and it is then shown as overdue (never as a plan) and reminded of every week until it is recorded.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from core import calendar
 from core.audit.services import record
 from core.auth.people import emails_of_role
 from core.db import db
@@ -22,10 +29,15 @@ from core.structure.models import Arrangements
 from core.structure.plan import FIRST_YEAR, LAST_YEAR, PlanError
 
 RECIPIENT_ROLE = "business_manager"
+REVIEWED = "arrangements.reviewed"  # the audit action that records a review, with its date
 # A reminder missed because the scheduler was down still goes out when it runs again, for this long after
-# the deadline: long enough to cover an outage, short enough that a deadline long past (a review date typed
-# in the past, a partnership set up in October) is not announced as news.
+# the deadline: long enough to cover an outage, short enough that a deadline nobody can mark as done (the
+# annual report, for a partnership set up in October) is not announced as news.
 CATCH_UP_AFTER_DUE = timedelta(days=7)
+# A deadline that is done when it is recorded (the review) is reminded of until then: a week after the
+# reminder on the day, and every week after that. Weekly is often enough not to be forgotten between
+# meetings, and seldom enough to be read.
+OVERDUE_EVERY_DAYS = 7
 MAX_REMINDER_DAYS = 365
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$", re.ASCII)
 _URL = re.compile(r"^https?://\S+$")
@@ -166,6 +178,15 @@ def change_arrangements(tenant, values: dict, *, published_on: date | None | boo
         errors.update(exc.errors)
     if published_on is not False and published_on is not None and not FIRST_YEAR <= published_on.year <= LAST_YEAR:
         errors["arrangements_published"] = f"Enter a publication date between {FIRST_YEAR} and {LAST_YEAR}"
+    elif published_on and published_on != tenant.arrangements_published and published_on > calendar.london_today():
+        # The public page states it as a fact. Only a change is checked, like the next review below.
+        errors["arrangements_published"] = "The date the arrangements were published must be today or in the past"
+    if not errors:
+        published = tenant.arrangements_published if published_on is False else published_on
+        # Only a change is checked, so that a date saved before this rule does not lock the other settings.
+        saved_due = getattr(_row(), "review_due_on", None)
+        if checked["review_due_on"] != saved_due or published != tenant.arrangements_published:
+            errors.update(next_review_errors(checked["review_due_on"], published))
     if errors:
         raise ArrangementsError(errors)
     row = _row()
@@ -198,22 +219,71 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def record_review(reviewed_on: date) -> date:
-    """The arrangements were reviewed: the next review falls due one review interval later."""
+# -- reviews ------------------------------------------------------------------------------------------------
+
+
+def review_date_errors(reviewed_on: date | None, published_on: date | None, today: date) -> dict[str, str]:
+    """What is wrong with the date of a review: a review has happened (by London's ``today``) and is of the
+    arrangements as published, so it cannot come before the day they were published."""
     if reviewed_on is None or not FIRST_YEAR <= reviewed_on.year <= LAST_YEAR:
-        raise ArrangementsError({"reviewed_on": "Enter the date the arrangements were reviewed"})
+        return {"reviewed_on": "Enter the date the arrangements were reviewed"}
+    if reviewed_on > today:
+        return {"reviewed_on": "The date of the review must be today or in the past"}
+    if published_on is not None and reviewed_on < published_on:
+        return {"reviewed_on": "The date of the review must be on or after the day the arrangements were "
+                               f"published, {published_on:%-d %B %Y}"}
+    return {}
+
+
+def next_review_errors(review_due_on: date | None, published_on: date | None) -> dict[str, str]:
+    """A next review set by hand cannot fall before the arrangements it reviews were published."""
+    if review_due_on is not None and published_on is not None and review_due_on < published_on:
+        return {"review_due_on": "The next review must be on or after the day the arrangements were published, "
+                                 f"{published_on:%-d %B %Y}"}
+    return {}
+
+
+def next_review_due(latest_review: date, interval_months: int) -> date:
+    return add_months(latest_review, interval_months)
+
+
+def review_overdue(review_due_on: date | None, today: date) -> bool:
+    """Overdue once the due day has passed in London: on the day itself it is due, not late."""
+    return review_due_on is not None and review_due_on < today
+
+
+def latest_review_on() -> date | None:
+    """The date of the latest review recorded: the latest date, not the last entry (a review entered late is
+    history, not news)."""
+    row = _row()
+    return row.last_reviewed_on if row is not None else None
+
+
+def record_review(tenant, reviewed_on: date | None, *, today: date | None = None) -> date:
+    """The arrangements were reviewed on ``reviewed_on``. If it is the latest review, the next falls due one
+    review interval later; an earlier one is kept in the history and leaves the next review as it was.
+    Returns when the next review is due."""
+    today = today or calendar.london_today()
+    errors = review_date_errors(reviewed_on, tenant.arrangements_published, today)
+    if errors:
+        raise ArrangementsError(errors)
     settings = read_settings()
-    next_due = add_months(reviewed_on, settings.review_interval_months)
+    latest = latest_review_on()
     row = _row()
     if row is None:
         row = Arrangements()
         db.session.add(row)
         row.review_interval_months = settings.review_interval_months
     old = row.review_due_on
-    row.review_due_on = next_due
-    record("arrangements.reviewed", row, summary=f"Arrangements reviewed on {reviewed_on:%-d %B %Y}",
-           details={"reviewed_on": reviewed_on.isoformat(), "review_due_on": [_plain(old), next_due.isoformat()]})
-    return next_due
+    newest = max(reviewed_on, latest) if latest else reviewed_on
+    row.last_reviewed_on = newest
+    if newest == reviewed_on or old is None:
+        # An earlier review entered late is history: the next review still follows the latest one.
+        row.review_due_on = next_review_due(newest, settings.review_interval_months)
+    record(REVIEWED, row, summary=f"Arrangements reviewed on {reviewed_on:%-d %B %Y}",
+           details={"reviewed_on": reviewed_on.isoformat(),
+                    "review_due_on": [_plain(old), _plain(row.review_due_on)]})
+    return row.review_due_on
 
 
 def _plain(value):
@@ -237,6 +307,9 @@ class Deadline:
     subject: str
     due_on: date
     about: str
+    # What ends a deadline that is done when it is recorded (the due date then moves on), such as "the review
+    # is recorded": reminded of every week while overdue until then. Empty: not chased once long past.
+    until: str = ""
 
 
 def deadlines(settings: ArrangementSettings, today: date) -> list[Deadline]:
@@ -247,6 +320,7 @@ def deadlines(settings: ArrangementSettings, today: date) -> list[Deadline]:
             "arrangements-review", "the review of the safeguarding arrangements", settings.review_due_on,
             "The partnership reviews its published safeguarding arrangements and publishes them again. "
             "Record the review on the arrangements settings page to set the next review date.",
+            until="the review is recorded",
         ))
     for year in range(today.year - 2, today.year + 1):
         fy = FinancialYear(year)
@@ -260,9 +334,14 @@ def deadlines(settings: ArrangementSettings, today: date) -> list[Deadline]:
     return out
 
 
-def reminder_due(due_on: date, days: list[int], today: date) -> int | None:
-    """The reminder (in days before ``due_on``; 0 is the day itself) that has fallen due by ``today``: the
-    most recent one, so that a run after a missed day sends what was missed but not older reminders."""
+def reminder_due(due_on: date, days: list[int], today: date, *, until_done: bool = False) -> int | None:
+    """The reminder (in days before ``due_on``; 0 is the day itself; negative, days after it) that has
+    fallen due by ``today``: the most recent one, so that a run after a missed day sends what was missed but
+    not older reminders. ``until_done``: once overdue, one every ``OVERDUE_EVERY_DAYS`` days, for as long as
+    the deadline stands; otherwise nothing after ``CATCH_UP_AFTER_DUE``."""
+    if until_done and today > due_on:
+        weeks = (today - due_on).days // OVERDUE_EVERY_DAYS
+        return -weeks * OVERDUE_EVERY_DAYS if weeks else 0
     if today > due_on + CATCH_UP_AFTER_DUE:
         return None
     fallen = [d for d in {*days, 0} if 0 <= d and due_on - timedelta(days=d) <= today]
@@ -285,15 +364,20 @@ def send_reminders(tenant, settings, today: date) -> list[str]:
     recipients = emails_of_role(RECIPIENT_ROLE)
     sent = []
     for deadline in deadlines(arrangements, today):
-        days = reminder_due(deadline.due_on, arrangements.reminder_days, today)
+        days = reminder_due(deadline.due_on, arrangements.reminder_days, today, until_done=bool(deadline.until))
         if days is None:
             continue
+        # Each reminder has its own key (days before, or after, the due date), so each goes once.
         key = f"{deadline.key}:{deadline.due_on.isoformat()}:{days}"
         when = _when(deadline.due_on, today)
         verb = "was due" if deadline.due_on < today else "is due"
         subject = f"{tenant.short_name}: {deadline.subject} {verb} on {deadline.due_on:%-d %B %Y}"
+        again = ""
+        if deadline.until and deadline.due_on < today:
+            subject = f"{tenant.short_name}: {deadline.subject} is overdue: it was due on {deadline.due_on:%-d %B %Y}"
+            again = f"\n\nIt is overdue. You will be reminded every week until {deadline.until}."
         body = (f"{deadline.subject[0].upper()}{deadline.subject[1:]} of {tenant.name} {verb} on "
-                f"{deadline.due_on:%A %-d %B %Y} ({when}).\n\n{deadline.about}\n\n"
+                f"{deadline.due_on:%A %-d %B %Y} ({when}).{again}\n\n{deadline.about}\n\n"
                 "You are sent this as the partnership's business manager.")
         if remind_once(key, recipients, subject, body, purpose="arrangements-reminder"):
             sent.append(key)

@@ -55,6 +55,29 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def period_in_words(starts_on: date | None, ends_on: date | None) -> str:
+    """A role's or a seat's dates as a sentence reads them, whichever of the two are known."""
+    if starts_on and ends_on:
+        return f"{long_date(starts_on)} to {long_date(ends_on)}"
+    if starts_on:
+        return f"From {long_date(starts_on)}"
+    if ends_on:
+        return f"Until {long_date(ends_on)}"
+    return "No dates recorded"
+
+
+def times_a_year(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times") + " a year"
+
+
+def meets_in_words(body: Body) -> str:
+    """How often the body meets, with the fewest meetings the arrangements promise, if they do."""
+    words = body.cadence_label
+    if body.min_meetings_a_year:
+        words += f", never fewer than {times_a_year(body.min_meetings_a_year)}"
+    return words
+
+
 # -- chairing --------------------------------------------------------------------------------------------
 
 

@@ -65,6 +65,14 @@ def year_label(year: int) -> str:
     return FinancialYear(year).label
 
 
+def adjacent_years(year: int) -> tuple[FinancialYear | None, FinancialYear | None]:
+    """The years before and after, for links between years: None past the first or last year a page can
+    show, so that no link leads to a refusal."""
+    before = FinancialYear(year - 1) if year - 1 >= FIRST_YEAR else None
+    after = FinancialYear(year + 1) if year + 1 <= LAST_YEAR else None
+    return before, after
+
+
 def parse_year(text: str | None, today: date) -> int:
     """A financial year from a query string: ``2025`` or ``2025/26``; nothing means the current year."""
     if text is None or not text.strip():
@@ -197,14 +205,19 @@ class InvoiceStatus:
         return self.state == "late"
 
     @property
+    def tag(self) -> str:
+        """The word of the tag shown before ``words`` ("" for none): the words do not repeat it."""
+        return {"overdue": "Overdue", "late": "Late"}.get(self.state, "")
+
+    @property
     def words(self) -> str:
         due = long_date(self.deadline)
         if self.state == "on_time":
             return f"Invoiced {long_date(self.invoiced_on)}"
         if self.state == "late":
-            return f"Invoiced late, on {long_date(self.invoiced_on)} (due by {due})"
+            return f"Invoiced {long_date(self.invoiced_on)}, after the deadline of {due}"
         if self.state == "overdue":
-            return f"Overdue: not invoiced by {due}"
+            return f"Not invoiced: due by {due}"
         return f"Not invoiced yet: due by {due}"
 
 
@@ -230,6 +243,13 @@ class ContributionFields:
     invoiced_on: date | None = None
     invoice_reference: str = ""
     paid_on: date | None = None
+
+
+def agencies_without_contribution(contributions: Iterable[Contribution]) -> list[Agency]:
+    """The agencies with no contribution among ``contributions`` (a year's): each agency has one a year, so
+    these are the only ones a new contribution can be for."""
+    contributing = {c.agency_id for c in contributions}
+    return [a for a in db.session.scalars(select(Agency).order_by(Agency.name)) if a.id not in contributing]
 
 
 def contributions_of(year: int) -> list[Contribution]:
@@ -359,7 +379,17 @@ def record_invoice(contribution: Contribution, invoiced_on: date | None, referen
     return contribution
 
 
+def payment_refusal(contribution: Contribution) -> FundingError | None:
+    """Why no payment can be recorded against the contribution, whatever its date; None when one can. The
+    problem is named on the invoice's date, because recording the invoice is what puts it right."""
+    if contribution.invoiced_on is None:
+        return FundingError({"invoiced_on": "Record the invoice before the payment"})
+    return None
+
+
 def record_payment(contribution: Contribution, paid_on: date | None, today: date) -> Contribution:
+    if (refusal := payment_refusal(contribution)) is not None:
+        raise refusal
     if paid_on is None:
         raise FundingError({"paid_on": "Enter the date the payment was received"})
     values = _fields_of(contribution, paid_on=paid_on)
@@ -381,6 +411,15 @@ def spend_of(year: int) -> list[Spend]:
 
 def category_label(category: str) -> str:
     return SPEND_CATEGORIES.get(category, category)
+
+
+def spending_refusal(year: int, today: date) -> str | None:
+    """Why no spending can be recorded in the financial year yet; None when it can. Spending is refused a
+    date in the future, and every day of a year that has not begun is one."""
+    start = FinancialYear(year).start
+    if start > today:
+        return f"Spending can be recorded from {long_date(start)}, when {year_label(year)} begins"
+    return None
 
 
 def add_spend(spent_on: date | None, category: str | None, description: str | None, amount_pence: int | None,

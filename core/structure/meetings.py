@@ -105,6 +105,11 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
 
 
+def count_of(n: int, noun: str) -> str:
+    """``1 meeting``, ``4 meetings``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _describe(meeting: Meeting) -> str:
     return f"{meeting.body.name}, {in_london(meeting.starts_at):%-d %B %Y %H:%M}"
 
@@ -112,9 +117,16 @@ def _describe(meeting: Meeting) -> str:
 # -- scheduling ------------------------------------------------------------------------------------------
 
 
-def _require_active(body: Body) -> None:
+def schedule_refusal(body: Body, field: str = "body_id") -> MeetingError | None:
+    """Why the body cannot have meetings scheduled; None when it can."""
     if body.status != "active":
-        raise MeetingError(f"{body.name} is not active, so it cannot have meetings scheduled", "body_id")
+        return MeetingError(f"{body.name} is not active, so it cannot have meetings scheduled", field)
+    return None
+
+
+def _require_active(body: Body) -> None:
+    if (refusal := schedule_refusal(body)) is not None:
+        raise refusal
 
 
 def _require_open(meeting: Meeting) -> None:
@@ -147,13 +159,25 @@ def schedule_meeting(body: Body, starts_at: datetime, ends_at: datetime, locatio
     return meeting
 
 
+def _no_cadence(cadence: str) -> MeetingError | None:
+    if CADENCES.get(cadence, ("", 0))[1] <= 0:
+        return MeetingError("This body meets as needed: schedule its meetings one at a time", "body_id")
+    return None
+
+
+def series_refusal(body: Body) -> MeetingError | None:
+    """Why the body cannot have a series of meetings, whatever the dates; None when it can. The series
+    form offers only the bodies this allows."""
+    return schedule_refusal(body) or _no_cadence(body.cadence)
+
+
 def series_dates(cadence: str, first_day: date, *, count: int | None = None, until: date | None = None) -> list[date]:
     """The dates of a series at the cadence's interval from ``first_day``, each moved off a weekend or a
     bank holiday to the next working day. The interval counts from the intended dates, not the moved
     ones, so one moved meeting does not push the rest of the year along."""
-    per_year = CADENCES.get(cadence, ("", 0))[1]
-    if per_year <= 0:
-        raise MeetingError("This body meets as needed: schedule its meetings one at a time", "body_id")
+    if (refusal := _no_cadence(cadence)) is not None:
+        raise refusal
+    per_year = CADENCES[cadence][1]
     if (count is None) == (until is None):
         raise MeetingError("Give either the number of meetings or the date to schedule them until", "count")
     if count is not None and not 1 <= count <= MAX_SERIES:
@@ -178,7 +202,8 @@ def series_dates(cadence: str, first_day: date, *, count: int | None = None, unt
 def schedule_series(body: Body, first_day: date, starts: time, ends: time, *, count: int | None = None,
                     until: date | None = None, location: str = "") -> list[Meeting]:
     """Meetings at the body's cadence, all at the same London time of day, sharing one series id."""
-    _require_active(body)
+    if (refusal := series_refusal(body)) is not None:
+        raise refusal
     if ends <= starts:
         raise MeetingError("The meeting must end after it starts", "ends")
     location = _check_location(location)
@@ -191,16 +216,23 @@ def schedule_series(body: Body, first_day: date, starts: time, ends: time, *, co
     db.session.add_all(meetings)
     db.session.flush()
     record("meeting.series_scheduled", object_type="Meeting series", object_id=series,
-           summary=f"Scheduled {len(meetings)} meetings of {body.name} ({body.cadence_label.lower()})",
+           summary=f"Scheduled {count_of(len(meetings), 'meeting')} of {body.name} ({body.cadence_label.lower()})",
            details={"body": body.key, "meetings": [m.id for m in meetings],
                     "from": meetings[0].starts_at.isoformat(), "to": meetings[-1].starts_at.isoformat()})
     return meetings
 
 
-def reschedule_meeting(meeting: Meeting, starts_at: datetime, ends_at: datetime, location: str = "") -> Meeting:
+def reschedule_refusal(meeting: Meeting) -> MeetingError | None:
+    """Why the meeting cannot be moved, whatever date is asked for; None when it can. The page asks it
+    before offering the form, so that it offers nothing the change would refuse."""
     if meeting.status != "scheduled":
-        raise MeetingError(f"A meeting that was {meeting.status} cannot be rescheduled")
-    _require_active(meeting.body)
+        return MeetingError(f"A meeting that was {meeting.status} cannot be rescheduled")
+    return schedule_refusal(meeting.body, "")
+
+
+def reschedule_meeting(meeting: Meeting, starts_at: datetime, ends_at: datetime, location: str = "") -> Meeting:
+    if (refusal := reschedule_refusal(meeting)) is not None:
+        raise refusal
     _check_times(starts_at, ends_at)
     before = {"starts_at": meeting.starts_at.isoformat(), "ends_at": meeting.ends_at.isoformat(),
               "location": meeting.location}
@@ -211,11 +243,18 @@ def reschedule_meeting(meeting: Meeting, starts_at: datetime, ends_at: datetime,
     return meeting
 
 
-def cancel_meeting(meeting: Meeting, reason: str = "") -> Meeting:
+def cancel_refusal(meeting: Meeting) -> MeetingError | None:
+    """Why the meeting cannot be cancelled; None when it can."""
     if meeting.status == "cancelled":
-        raise MeetingError("The meeting is already cancelled")
+        return MeetingError("The meeting is already cancelled")
     if meeting.status == "held":
-        raise MeetingError("The meeting was held, so it cannot be cancelled")
+        return MeetingError("The meeting was held, so it cannot be cancelled")
+    return None
+
+
+def cancel_meeting(meeting: Meeting, reason: str = "") -> Meeting:
+    if (refusal := cancel_refusal(meeting)) is not None:
+        raise refusal
     meeting.status = "cancelled"
     record("meeting.cancelled", meeting, summary=f"Cancelled the meeting of {_describe(meeting)}",
            details={"reason": _clean(reason)[:500]})
@@ -281,20 +320,20 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of Office 97-200
 _ZIP = b"PK\x03\x04"
 _ODF = "application/vnd.oasis.opendocument."
 _OOXML = "application/vnd.openxmlformats-officedocument."
-# extension: (content type, what to call it, how its first bytes look: "pdf", "ole", "ooxml:<part>",
-# "odf" or "text")
+# extension: (content type, what to call it with its article, how its first bytes look: "pdf", "ole",
+# "ooxml:<part>", "odf" or "text"). The article is written out: "an Excel file", but "a PDF file".
 PAPER_TYPES = {
-    "pdf": ("application/pdf", "PDF", "pdf"),
-    "doc": ("application/msword", "Word", "ole"),
-    "docx": (_OOXML + "wordprocessingml.document", "Word", "ooxml:word/"),
-    "xls": ("application/vnd.ms-excel", "Excel", "ole"),
-    "xlsx": (_OOXML + "spreadsheetml.sheet", "Excel", "ooxml:xl/"),
-    "ppt": ("application/vnd.ms-powerpoint", "PowerPoint", "ole"),
-    "pptx": (_OOXML + "presentationml.presentation", "PowerPoint", "ooxml:ppt/"),
-    "odt": (_ODF + "text", "OpenDocument text", "odf"),
-    "ods": (_ODF + "spreadsheet", "OpenDocument spreadsheet", "odf"),
-    "odp": (_ODF + "presentation", "OpenDocument presentation", "odf"),
-    "txt": ("text/plain; charset=utf-8", "plain text", "text"),
+    "pdf": ("application/pdf", "a PDF", "pdf"),
+    "doc": ("application/msword", "a Word", "ole"),
+    "docx": (_OOXML + "wordprocessingml.document", "a Word", "ooxml:word/"),
+    "xls": ("application/vnd.ms-excel", "an Excel", "ole"),
+    "xlsx": (_OOXML + "spreadsheetml.sheet", "an Excel", "ooxml:xl/"),
+    "ppt": ("application/vnd.ms-powerpoint", "a PowerPoint", "ole"),
+    "pptx": (_OOXML + "presentationml.presentation", "a PowerPoint", "ooxml:ppt/"),
+    "odt": (_ODF + "text", "an OpenDocument text", "odf"),
+    "ods": (_ODF + "spreadsheet", "an OpenDocument spreadsheet", "odf"),
+    "odp": (_ODF + "presentation", "an OpenDocument presentation", "odf"),
+    "txt": ("text/plain; charset=utf-8", "a plain text", "text"),
 }
 PAPER_TYPES_TEXT = "a PDF, Word, Excel, PowerPoint, OpenDocument or plain text file"
 _NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
@@ -352,7 +391,7 @@ def check_paper(filename: str, content: bytes) -> tuple[str, str]:
         raise MeetingError(f"The selected file must be {PAPER_TYPES_TEXT}", "file")
     content_type, label, kind = PAPER_TYPES[extension]
     if not _content_matches(kind, content, content_type):
-        raise MeetingError(f"The selected file is not a {label} file, though its name ends .{extension}", "file")
+        raise MeetingError(f"The selected file is not {label} file, though its name ends .{extension}", "file")
     return safe_filename(filename), content_type
 
 
@@ -390,19 +429,29 @@ def save_minutes(meeting: Meeting, text: str) -> Meeting:
     _require_minutes_open(meeting, "them")
     text = _clean(text, multiline=True)
     if not text:
-        raise MeetingError("Enter the minutes", "minutes")
+        raise MeetingError("Enter the minutes", "draft_minutes")
     meeting.minutes, meeting.minutes_status = text, "draft"
     record("meeting.minutes_saved", meeting, summary=f"Saved draft minutes of {_describe(meeting)}")
     return meeting
 
 
-def approve_minutes(meeting: Meeting, on: date) -> Meeting:
+def approval_refusal(meeting: Meeting, on: date) -> MeetingError | None:
+    """Why the minutes cannot be approved on ``on``; None when they can. The meeting page asks it before
+    offering the button, so that it says why rather than offering what would be refused."""
     if meeting.minutes_status == "approved":
-        raise MeetingError("The minutes are already approved")
+        return MeetingError("The minutes are already approved")
     if meeting.minutes_status != "draft" or not meeting.minutes.strip():
-        raise MeetingError("Write the minutes before approving them", "minutes")
-    if on < london_day(meeting.starts_at):
-        raise MeetingError("Minutes cannot be approved before the meeting")
+        return MeetingError("Write the minutes before approving them", "draft_minutes")
+    day = london_day(meeting.starts_at)
+    if on < day:
+        return MeetingError(f"Minutes cannot be approved before the meeting: they can be approved from "
+                            f"{day:%-d %B %Y}")
+    return None
+
+
+def approve_minutes(meeting: Meeting, on: date) -> Meeting:
+    if (refusal := approval_refusal(meeting, on)) is not None:
+        raise refusal
     meeting.minutes_status, meeting.minutes_approved_on = "approved", on
     record("meeting.minutes_approved", meeting, summary=f"Approved the minutes of {_describe(meeting)}",
            details={"approved_on": on.isoformat()})
@@ -557,13 +606,21 @@ def attendance_by_seat(meeting: Meeting) -> list[SeatAttendance]:
     return out
 
 
+def attendance_refusal(meeting: Meeting, now: datetime) -> MeetingError | None:
+    """Why attendance cannot be recorded at ``now``, whatever the answers; None when it can."""
+    if meeting.status == "cancelled":
+        return MeetingError("The meeting was cancelled, so it has no attendance")
+    if meeting.starts_at > now:
+        return MeetingError("Attendance can be recorded once the meeting has started")
+    return None
+
+
 def record_attendance(meeting: Meeting, answers: dict[int, tuple[str, str]], now: datetime) -> list[Attendance]:
     """Attendance of every seat on the body on the meeting's date (``{seat id: (status, deputy name)}``);
     recording it marks the meeting held. Answering for a seat that was not on the body that day is refused,
     as is leaving one out: a gap would read as an absence in the report."""
-    _require_open(meeting)
-    if meeting.starts_at > now:
-        raise MeetingError("Attendance can be recorded once the meeting has started")
+    if (refusal := attendance_refusal(meeting, now)) is not None:
+        raise refusal
     seats = {seat.id: seat for seat in seats_on(meeting.body, london_day(meeting.starts_at))}
     if set(answers) - set(seats):
         raise MeetingError("Record attendance only for seats on the body on the date of the meeting")

@@ -390,6 +390,9 @@ class Arrangements(TenantScoped, Base):
     __table_args__ = (UniqueConstraint("tenant_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The latest review by its date (not the last one entered): the next review follows it. Each review is
+    # also in the audit log, with who recorded it.
+    last_reviewed_on: Mapped[date | None]
     review_due_on: Mapped[date | None]
     review_interval_months: Mapped[int] = mapped_column(default=12)
     independent_scrutiny: Mapped[str] = mapped_column(Text, default="")

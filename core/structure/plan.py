@@ -82,9 +82,10 @@ def quarter_label(year: int, quarter: int) -> str:
     return f"Q{quarter} {year_label(year)} ({QUARTER_MONTHS[quarter]} {end.year})"
 
 
-def _check_quarter(year: int, quarter: int) -> None:
+def _check_quarter(year: int | None, quarter: int | None) -> None:
     errors = {}
-    if not FIRST_YEAR <= year <= LAST_YEAR:
+    # A form left blank gives None: it is a missing answer, not a year before 2000.
+    if not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
         errors["year"] = f"Enter a financial year between {FIRST_YEAR} and {LAST_YEAR}"
     if quarter not in QUARTER_MONTHS:
         errors["quarter"] = "Choose a quarter from 1 (April to June) to 4 (January to March)"
@@ -186,6 +187,18 @@ def priorities_for_year(year: int, *, with_actions: bool = False) -> list[Priori
 def current_priorities(on: date, *, with_actions: bool = False) -> list[Priority]:
     """Priorities and threads for the financial year that contains ``on``."""
     return priorities_for_year(FinancialYear.containing(on).start_year, with_actions=with_actions)
+
+
+def years_to_offer(current: int, shown: int | None = None) -> list[FinancialYear]:
+    """The financial years a year picker offers: every year a priority, thread or theme covers, so that
+    none of the plan is out of reach however old, with the current year and the one being shown. Two
+    queries whatever the size of the plan."""
+    years = {current} | ({shown} if shown is not None else set())
+    for starts_year, ends_year in db.session.execute(
+            select(Priority.starts_year, Priority.ends_year).distinct()):
+        years.update(range(starts_year, ends_year + 1))
+    years.update(db.session.scalars(select(QuarterlyTheme.year).distinct()))
+    return [FinancialYear(year) for year in sorted(years)]
 
 
 def split_kinds(priorities: Iterable[Priority]) -> tuple[list[Priority], list[Priority]]:

@@ -29,6 +29,8 @@ from core.structure.bodies import (
     load_body,
     load_partners,
     load_role_holders,
+    meets_in_words,
+    period_in_words,
     remove_chair_rule,
     role_is_current,
     rotation_turns,
@@ -148,7 +150,7 @@ def body(body_id):
     return render_template(
         "structure/body.html", body=found, chairing=chairing, current=current, former=former, day=day,
         chairs=current_chairs(found, day, partners), partners=partners, member_statuses=MEMBER_STATUSES,
-        statuses=BODY_STATUSES, seat_is_current=seat_is_current,
+        statuses=BODY_STATUSES, seat_is_current=seat_is_current, meets=meets_in_words(found),
         reports=sorted(found.reports, key=lambda b: (b.position, b.name)),
         agency_names={k: p.agency.name for k, p in partners.items()},
     )
@@ -352,7 +354,7 @@ def role_holders():
             people = dict(db.session.execute(select(Membership.id, User.name).join(User, User.id == Membership.user_id)
                                              .where(Membership.id.in_(linked))).all())
     return render_template(
-        "structure/role_holders.html", day=day, sits_on=sits_on, people=people,
+        "structure/role_holders.html", day=day, sits_on=sits_on, people=people, period_in_words=period_in_words,
         current=[h for h in holders if h.ends_on is None or h.ends_on >= day],
         former=[h for h in holders if h.ends_on is not None and h.ends_on < day],
     )

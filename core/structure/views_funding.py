@@ -133,10 +133,11 @@ def index():
         return refusal
     today = calendar.london_today()
     data = funding.year_of_funding(year, today)
-    contributing = {c.agency_id for c in data.contributions}
-    missing = [a for a in _agencies() if a.id not in contributing]
+    before, after = funding.adjacent_years(year)
     return render_template("funding/index.html", data=data, year=year, label=funding.year_label(year),
-                           missing=missing, money=funding.format_money, long_date=funding.long_date,
+                           missing=funding.agencies_without_contribution(data.contributions),
+                           before=before, after=after, cannot_spend=funding.spending_refusal(year, today),
+                           money=funding.format_money, long_date=funding.long_date,
                            category_label=funding.category_label)
 
 
@@ -264,7 +265,10 @@ def record_invoice(contribution_id):
 def record_payment(contribution_id):
     contribution = get_or_404(Contribution, contribution_id)
     errors = FormErrors()
-    paid_on = read_date("paid_on", "The date paid", errors, required=True)
+    refusal = funding.payment_refusal(contribution)
+    if refusal is not None:
+        _refused(errors, refusal)  # before the date: the page asks for none while there is no invoice
+    paid_on = None if errors else read_date("paid_on", "The date paid", errors, required=True)
     if not errors:
         try:
             funding.record_payment(contribution, paid_on, calendar.london_today())

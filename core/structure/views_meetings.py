@@ -95,7 +95,8 @@ class MoveForm(Schema):
 
 
 class MinutesForm(Schema):
-    minutes = fields.String(required=True, error_messages={"required": "Enter the minutes"},
+    # Named apart from the page's #minutes section, so that its label and error link name the box.
+    minutes = fields.String(data_key="draft_minutes", required=True, error_messages={"required": "Enter the minutes"},
                             validate=validate.Length(max=200_000, error="The minutes are too long"))
 
 
@@ -157,11 +158,15 @@ def _meeting_actions(meeting: Meeting) -> list[Action]:
 
 
 def _render_meeting(meeting: Meeting, errors: FormErrors | None = None, status: int = 200):
+    today, now = _today(), utcnow()
     page = render_template(
         "meetings/meeting.html", meeting=meeting, seats=rules.attendance_by_seat(meeting),
-        actions=_meeting_actions(meeting), today=_today(), now=utcnow(), errors=errors or FormErrors(),
+        actions=_meeting_actions(meeting), today=today, errors=errors or FormErrors(),
         values=request.form if request.method == "POST" else {},
         is_overdue=rules.is_overdue, action_statuses=ACTION_STATUSES,
+        # What the rules would refuse, asked of them, so that the page says why instead of offering it.
+        cannot_approve=rules.approval_refusal(meeting, today), cannot_reschedule=rules.reschedule_refusal(meeting),
+        cannot_cancel=rules.cancel_refusal(meeting), cannot_record=rules.attendance_refusal(meeting, now),
     )
     return page, status
 
@@ -205,9 +210,10 @@ def index():
                            page=page.number, pages=page.pages, total=total, errors=errors), 400 if errors else 200
 
 
-def _schedule_page(template: str, errors: FormErrors, status: int = 200):
-    active = [b for b in _bodies() if b.status == "active"]
-    return render_template(template, bodies=active, errors=errors,
+def _schedule_page(template: str, errors: FormErrors, status: int = 200, refusal=rules.schedule_refusal):
+    """The form with the bodies the rule (``refusal``) lets it schedule for: no choice that is refused."""
+    bodies = [b for b in _bodies() if refusal(b) is None]
+    return render_template(template, bodies=bodies, errors=errors,
                            values=request.form if request.method == "POST" else request.args), status
 
 
@@ -242,7 +248,7 @@ def schedule():
 @requires("core.meetings.manage")
 def schedule_series():
     if request.method == "GET":
-        return _schedule_page("meetings/series.html", FormErrors())
+        return _schedule_page("meetings/series.html", FormErrors(), refusal=rules.series_refusal)
     data, errors = validate_form(SeriesForm())
     if not errors and (body := _chosen_body(data, errors)) is not None:
         try:
@@ -253,9 +259,9 @@ def schedule_series():
             _add_errors(errors, exc, "first")
         else:
             db.session.commit()
-            flash(f"{len(created)} meetings of {body.name} scheduled", "success")
+            flash(f"{rules.count_of(len(created), 'meeting')} of {body.name} scheduled", "success")
             return redirect(url_for("meetings.index", body=body.key))
-    return _schedule_page("meetings/series.html", errors, 400)
+    return _schedule_page("meetings/series.html", errors, 400, refusal=rules.series_refusal)
 
 
 # -- one meeting -----------------------------------------------------------------------------------------
@@ -272,7 +278,12 @@ def show(meeting_id):
 def reschedule(meeting_id):
     meeting = get_or_404(Meeting, meeting_id)
     errors = FormErrors()
-    if request.method == "POST":
+    refusal = rules.reschedule_refusal(meeting)
+    if request.method == "POST" and refusal is not None:
+        # No date typed could be taken: say why, where the page says it, rather than ask for fields it lacks.
+        _add_errors(errors, refusal, "meeting")
+        values = request.form
+    elif request.method == "POST":
         data, errors = validate_form(RescheduleForm())
         if not errors:
             try:
@@ -290,15 +301,15 @@ def reschedule(meeting_id):
         starts, ends = rules.in_london(meeting.starts_at), rules.in_london(meeting.ends_at)
         values = {"date-day": starts.day, "date-month": starts.month, "date-year": starts.year,
                   "starts": f"{starts:%H:%M}", "ends": f"{ends:%H:%M}", "location": meeting.location}
-    return render_template("meetings/reschedule.html", meeting=meeting, errors=errors,
-                           values=values), 400 if errors else 200
+    return render_template("meetings/reschedule.html", meeting=meeting, errors=errors, values=values,
+                           refusal=refusal), 400 if errors else 200
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["POST"])
 @requires("core.meetings.manage")
 def cancel(meeting_id):
     return _change(meeting_id, CancelForm(), lambda m, d: rules.cancel_meeting(m, d["reason"]),
-                   "Meeting cancelled", "", "cancel_reason")
+                   "Meeting cancelled", "", "meeting")
 
 
 def _change(meeting_id: int, schema: Schema, change, message: str, anchor: str, default_field: str):
@@ -323,7 +334,7 @@ def _change(meeting_id: int, schema: Schema, change, message: str, anchor: str, 
 @requires("core.meetings.manage")
 def add_agenda_item(meeting_id):
     return _change(meeting_id, AgendaForm(), lambda m, d: rules.add_agenda_item(m, d["title"], d["presenter"]),
-                   "Agenda item added", "agenda", "title")
+                   "Agenda item added", "agenda", "agenda")
 
 
 @bp.route("/agenda/<int:agenda_item_id>/move", methods=["POST"])
@@ -365,7 +376,7 @@ def add_paper(meeting_id):
             rules.add_paper(meeting, data["title"], upload.filename, content)
         except rules.MeetingError as exc:
             db.session.rollback()
-            _add_errors(errors, exc, "file")
+            _add_errors(errors, exc, "papers")
         else:
             db.session.commit()
             flash("Paper added", "success")
@@ -409,14 +420,14 @@ def approve_minutes(meeting_id):
 @requires("core.meetings.manage")
 def reopen_minutes(meeting_id):
     return _change(meeting_id, ReopenForm(), lambda m, d: rules.reopen_minutes(m, d["reason"]),
-                   "Minutes reopened as a draft", "minutes", "reason")
+                   "Minutes reopened as a draft", "minutes", "minutes")
 
 
 @bp.route("/<int:meeting_id>/decisions", methods=["POST"])
 @requires("core.meetings.manage")
 def add_decision(meeting_id):
     return _change(meeting_id, DecisionForm(), lambda m, d: rules.add_decision(m, d["text"]),
-                   "Decision recorded", "decisions", "decision")
+                   "Decision recorded", "decisions", "decisions")
 
 
 @bp.route("/decisions/<int:decision_id>/remove", methods=["POST"])
@@ -458,7 +469,8 @@ def attendance(meeting_id):
             return _back_to(meeting, "attendance")
     return render_template("meetings/attendance.html", meeting=meeting, seats=rules.attendance_by_seat(meeting),
                            errors=errors, values=request.form, posted=request.method == "POST",
-                           statuses=ATTENDANCE, started=meeting.starts_at <= utcnow()), 400 if errors else 200
+                           statuses=ATTENDANCE, refusal=rules.attendance_refusal(meeting, utcnow())
+                           ), 400 if errors else 200
 
 
 # -- actions ---------------------------------------------------------------------------------------------

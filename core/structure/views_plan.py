@@ -29,6 +29,7 @@ from core.structure.models import (
     ThemeFollowUp,
 )
 from core.structure.plan import PlanError
+from core.web.form_dates import date_schema
 from core.web.forms import FormErrors, validate_form
 from core.web.ids import Id
 from core.web.lookup import get_or_404
@@ -97,25 +98,24 @@ class QuarterQuery(Schema):
     quarter = fields.Integer(load_default=None, validate=validate.Range(min=1, max=4))
 
 
-class ArrangementsForm(Schema):
-    review_due_on = fields.Date(load_default=None, error_messages={"invalid": DATE_ERROR})
-    review_interval_months = fields.Integer(load_default=None, error_messages={
-        "invalid": "Enter how many months between reviews, as a number"})
-    arrangements_published = fields.Date(load_default=None, error_messages={"invalid": DATE_ERROR})
-    independent_scrutiny = fields.String(load_default="")
-    education_settings = fields.String(load_default="")
-    residential_homes = fields.String(load_default="")
-    thresholds_document_title = fields.String(load_default="")
-    thresholds_document_url = fields.String(load_default="")
-    attendance_threshold_percent = fields.Integer(load_default=None, error_messages={
-        "invalid": "Enter a percentage as a whole number, like 75"})
-    invoice_by = fields.String(load_default="")
-    annual_report_due = fields.String(load_default="")
-    reminder_days = fields.String(load_default="")
-
-
-class ReviewForm(Schema):
-    reviewed_on = fields.Date(load_default=None, error_messages={"invalid": DATE_ERROR})
+ArrangementsForm = date_schema(
+    "ArrangementsForm",
+    {"arrangements_published": ("the date the arrangements were published", False),
+     "review_due_on": ("the date the next review is due", False)},
+    review_interval_months=fields.Integer(load_default=None, error_messages={
+        "invalid": "Enter how many months between reviews, as a number"}),
+    independent_scrutiny=fields.String(load_default=""),
+    education_settings=fields.String(load_default=""),
+    residential_homes=fields.String(load_default=""),
+    thresholds_document_title=fields.String(load_default=""),
+    thresholds_document_url=fields.String(load_default=""),
+    attendance_threshold_percent=fields.Integer(load_default=None, error_messages={
+        "invalid": "Enter a percentage as a whole number, like 75"}),
+    invoice_by=fields.String(load_default=""),
+    annual_report_due=fields.String(load_default=""),
+    reminder_days=fields.String(load_default=""),
+)
+ReviewForm = date_schema("ReviewForm", {"reviewed_on": ("the date the arrangements were reviewed", True)})
 
 
 def _with_dates(source: MultiDict, *names: str) -> MultiDict:
@@ -172,7 +172,7 @@ def index():
     rows = [(p, plan.ordered_actions(p), plan.progress_of(p.actions, today)) for p in priorities]
     themes = {t.quarter: t for t in plan.themes_for_year(year)}
     quarters = [(q, plan.quarter_label(year, q), themes.get(q)) for q in range(1, 5)]
-    years = list(range(min(year, current_year) - 3, max(year, current_year) + 3))
+    years = plan.years_to_offer(current_year, year)
     return render_template(
         "plan/index.html", year=year, year_label=plan.year_label(year), current_year=current_year,
         years=years, rows=rows, threads=threads, quarters=quarters, today=today, errors=errors,
@@ -389,6 +389,14 @@ def _arrangements_values(settings) -> MultiDict:
     return values
 
 
+def _arrangements_page(settings, values, errors, review_values, status: int):
+    return render_template(
+        "plan/arrangements.html", settings=settings, values=values, errors=errors, review_values=review_values,
+        report_due=_next_report_due(settings), last_review=arrangements_rules.latest_review_on(),
+        review_overdue=arrangements_rules.review_overdue(settings.review_due_on, _today()),
+    ), status
+
+
 @bp.route("/arrangements", methods=["GET", "POST"])
 @requires("core.arrangements.manage")
 def arrangements():
@@ -397,8 +405,7 @@ def arrangements():
     values = _arrangements_values(settings)
     if request.method == "POST":
         values = request.form
-        data, errors = validate_form(ArrangementsForm(),
-                                     _with_dates(request.form, "review_due_on", "arrangements_published"))
+        data, errors = validate_form(ArrangementsForm())
         if not errors:
             published_on = data.pop("arrangements_published")
             try:
@@ -411,17 +418,16 @@ def arrangements():
                 flash("Arrangements settings saved", "success")
                 return redirect(url_for("plan.arrangements"))
         status = 400
-    return render_template("plan/arrangements.html", settings=settings, values=values, errors=errors,
-                           review_values=MultiDict(), report_due=_next_report_due(settings)), status
+    return _arrangements_page(settings, values, errors, MultiDict(), status)
 
 
 @bp.route("/arrangements/review", methods=["POST"])
 @requires("core.arrangements.manage")
 def record_review():
-    data, errors = validate_form(ReviewForm(), _with_dates(request.form, "reviewed_on"))
+    data, errors = validate_form(ReviewForm())
     if not errors:
         try:
-            next_due = arrangements_rules.record_review(data["reviewed_on"])
+            next_due = arrangements_rules.record_review(g.tenant, data["reviewed_on"], today=_today())
         except PlanError as exc:
             db.session.rollback()
             _add_errors(errors, exc)
@@ -430,8 +436,7 @@ def record_review():
             flash(f"Review recorded: the next one is due by {next_due:%-d %B %Y}", "success")
             return redirect(url_for("plan.arrangements"))
     settings = arrangements_rules.read_settings()
-    return render_template("plan/arrangements.html", settings=settings, values=_arrangements_values(settings),
-                           errors=errors, review_values=request.form, report_due=_next_report_due(settings)), 400
+    return _arrangements_page(settings, _arrangements_values(settings), errors, request.form, 400)
 
 
 def _next_report_due(settings) -> tuple[str, date]:
@@ -462,3 +467,16 @@ def dashboard_panel(tenant) -> DashboardPanel:
                 "quarter": plan.quarter_label(year, quarter), "year": plan.year_label(year)}
 
     return DashboardPanel("Business plan", "plan/panel.html", "core.plan.view", context, order=40)
+
+
+def arrangements_panel(tenant) -> DashboardPanel:
+    """For those who keep the published arrangements: the next review, flagged when it is overdue, and the
+    next annual report. One query."""
+
+    def context():
+        settings = arrangements_rules.read_settings()
+        return {"review_due_on": settings.review_due_on, "report_due": _next_report_due(settings),
+                "overdue": arrangements_rules.review_overdue(settings.review_due_on, _today())}
+
+    return DashboardPanel("Published arrangements", "panels/arrangements.html", "core.arrangements.manage", context,
+                          order=45)

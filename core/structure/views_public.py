@@ -18,8 +18,8 @@ from core.auth.access import public
 from core.db import db
 from core.reports.services import FinancialYear
 from core.structure import plan
-from core.structure.arrangements import read_settings
-from core.structure.bodies import describe_rule, who_chairs
+from core.structure.arrangements import read_settings, review_overdue
+from core.structure.bodies import describe_rule, meets_in_words, who_chairs
 from core.structure.diagram import structure_svg, structure_tree
 from core.structure.models import BODY_STATUSES, SETTING_KINDS, Body, ChairRule, RoleHolder, SettingCount
 from core.tenancy.models import LocalAuthority, SafeguardingPartner
@@ -67,10 +67,12 @@ def index():
         key=lambda c: kind_order.index(c.kind) if c.kind in kind_order else len(kind_order),
     ):
         counts.setdefault(count.local_authority_id, []).append(count)
+    settings = read_settings()
     return render_template(
         "published/index.html", local_authorities=local_authorities, partners=partners, structure=structure_tree(bodies),
         picture=structure_svg(bodies, id_prefix="published"),
         chairs=chairs, statuses=BODY_STATUSES, priorities=priorities, threads=threads, independent=independent,
-        settings=read_settings(), counts=counts, setting_kinds=SETTING_KINDS, published_on=g.tenant.arrangements_published,
-        year_label=FinancialYear.containing(today).label, period_label=plan.period_label,
+        settings=settings, review_overdue=review_overdue(settings.review_due_on, today), counts=counts,
+        setting_kinds=SETTING_KINDS, published_on=g.tenant.arrangements_published,
+        year_label=FinancialYear.containing(today).label, period_label=plan.period_label, meets_in_words=meets_in_words,
     )

@@ -149,20 +149,21 @@ def test_a_contribution_is_overdue_from_the_day_after_the_deadline():
     deadline = date(2025, 10, 1)
     on_the_day = funding.invoice_status(None, deadline, date(2025, 10, 1))
     day_after = funding.invoice_status(None, deadline, date(2025, 10, 2))
-    assert (on_the_day.state, on_the_day.overdue) == ("due", False)
+    assert (on_the_day.state, on_the_day.overdue, on_the_day.tag) == ("due", False, "")
     assert on_the_day.words == "Not invoiced yet: due by 1 October 2025"
-    assert (day_after.state, day_after.overdue) == ("overdue", True)
-    assert day_after.words == "Overdue: not invoiced by 1 October 2025"
+    assert (day_after.state, day_after.overdue, day_after.tag) == ("overdue", True, "Overdue")
+    # The words follow the tag on the page, so they do not say it again.
+    assert day_after.words == "Not invoiced: due by 1 October 2025"
 
 
 def test_an_invoice_raised_after_the_deadline_is_shown_late():
     deadline = date(2025, 10, 1)
     in_time = funding.invoice_status(date(2025, 10, 1), deadline, date(2026, 1, 1))
     late = funding.invoice_status(date(2025, 10, 2), deadline, date(2026, 1, 1))
-    assert (in_time.state, in_time.late, in_time.overdue) == ("on_time", False, False)
+    assert (in_time.state, in_time.late, in_time.overdue, in_time.tag) == ("on_time", False, False, "")
     assert in_time.words == "Invoiced 1 October 2025"
-    assert (late.state, late.late, late.overdue) == ("late", True, False)
-    assert late.words == "Invoiced late, on 2 October 2025 (due by 1 October 2025)"
+    assert (late.state, late.late, late.overdue, late.tag) == ("late", True, False, "Late")
+    assert late.words == "Invoiced 2 October 2025, after the deadline of 1 October 2025"
 
 
 def test_which_contributions_are_overdue_for_invoicing(alpha):

@@ -106,9 +106,9 @@ def test_a_business_manager_records_a_year_of_funding(client, alpha):
         "amount": "100"}).location == "/alpha/funding/?year=2026"
 
     words = text_of(client.get("/alpha/funding/?year=2025").get_data(as_text=True))
-    assert "Alpha Police £33,333.33 1 May 2025 Late Invoiced late, on 2 October 2025 (due by 1 October 2025) " \
+    assert "Alpha Police £33,333.33 1 May 2025 Late Invoiced 2 October 2025, after the deadline of 1 October 2025 " \
            "Reference INV-2025-7 3 November 2025" in words
-    assert "Alpha ICB £12,500.50 Not recorded Overdue Overdue: not invoiced by 1 October 2025 Not paid" in words
+    assert "Alpha ICB £12,500.50 Not recorded Overdue Not invoiced: due by 1 October 2025 Not paid" in words
     assert "1 contribution is overdue for invoicing: Alpha ICB" in words
     assert "31 March 2026 Independent scrutiny Scrutineer, last quarter £0.01" in words
     assert "April course" not in words  # 1 April 2026 is in the next financial year
@@ -370,3 +370,69 @@ def test_the_dashboard_panel(app, alpha, monkeypatch):
     assert "£3,000.00 agreed in contributions" in words and "£300.10 spent" in words
     assert "1 contribution not yet invoiced: overdue , due by 1 October 2026" in words
     assert 'href="/alpha/funding/"' in html
+
+
+# -- what the pages say and offer ------------------------------------------------------------------------
+
+
+def error_links(html: str) -> list[str]:
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
+    return re.findall(r'href="#([^"]+)"', summary.group(1)) if summary else []
+
+
+def test_an_overdue_or_late_invoice_says_so_once(client, alpha):
+    overdue = add_contribution(alpha, "icb", 2025, "1,000")
+    late = add_contribution(alpha, "police", 2025, "2,000", invoiced_on=date(2025, 10, 2))
+    login(client, "manager@alpha.example")
+    for url in ("/alpha/funding/?year=2025", f"/alpha/funding/contributions/{overdue}",
+                f"/alpha/funding/contributions/{late}"):
+        words = text_of(client.get(url).get_data(as_text=True))
+        assert "Overdue Overdue" not in words and "Late Invoiced late" not in words, url
+    index = text_of(client.get("/alpha/funding/?year=2025").get_data(as_text=True))
+    assert "Overdue Not invoiced: due by 1 October 2025" in index
+    assert "Late Invoiced 2 October 2025, after the deadline of 1 October 2025" in index
+
+
+def test_the_year_links_stop_at_the_first_and_last_years_there_can_be(client, alpha):
+    login(client, "manager@alpha.example")
+    for year, gone, kept in ((2000, "Previous year", "Next year"), (2100, "Next year", "Previous year")):
+        html = client.get(f"/alpha/funding/?year={year}").get_data(as_text=True)
+        assert gone not in html and kept in html, year
+    middle = client.get("/alpha/funding/?year=2025").get_data(as_text=True)
+    nav = re.search(r'<nav class="govuk-pagination[^>]*>.*?</nav>', middle, re.S).group(0)
+    assert "2024/25" in text_of(nav) and "2026/27" in text_of(nav)
+    for edge in (2000, 2100, 2025):
+        html = client.get(f"/alpha/funding/?year={edge}").get_data(as_text=True)
+        nav = re.search(r'<nav class="govuk-pagination[^>]*>.*?</nav>', html, re.S).group(0)
+        for href in re.findall(r'href="([^"]+)"', nav):
+            assert client.get(href.replace("&amp;", "&")).status_code == 200, href
+
+
+def test_spending_is_offered_only_for_a_year_that_has_begun(client, alpha):
+    login(client, "manager@alpha.example")
+    current = funding.financial_year_of(london_today())
+    assert "Add spending" in client.get(f"/alpha/funding/?year={current}").get_data(as_text=True)
+    ahead = client.get(f"/alpha/funding/?year={current + 1}").get_data(as_text=True)
+    assert "Add spending" not in ahead
+    assert f"Spending can be recorded from 1 April {current + 1}" in text_of(ahead)
+
+
+def test_a_contribution_is_offered_only_while_an_agency_has_none(client, alpha):
+    for key in ("council", "police", "icb"):
+        add_contribution(alpha, key, 2025, "1,000")
+    login(client, "manager@alpha.example")
+    assert "Add a contribution" in client.get("/alpha/funding/?year=2025").get_data(as_text=True)
+    add_contribution(alpha, "school", 2025, "100")
+    full = client.get("/alpha/funding/?year=2025").get_data(as_text=True)
+    assert "Add a contribution" not in full and "Every agency has a contribution for 2025/26" in text_of(full)
+
+
+def test_a_payment_before_the_invoice_is_refused_where_the_invoice_is_asked_for(client, alpha):
+    c = add_contribution(alpha, "police", 2025, "1,000")
+    login(client, "manager@alpha.example")
+    for data in (day("paid_on", date(2025, 11, 3)), {}):
+        response = form_post(client, f"/alpha/funding/contributions/{c}/payment", data)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400 and "Record the invoice before the payment" in html
+        assert error_links(html) == ["invoiced_on"] and 'id="invoiced_on"' in html
+    assert contributions(alpha) == [("police", 2025, 100_000, None, "", None)]

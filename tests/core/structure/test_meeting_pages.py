@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -251,14 +252,14 @@ def test_an_oversized_or_disguised_upload_is_refused_with_a_message(app, world):
 def test_minutes_are_approved_locked_and_reopened_with_a_reason(app, world):
     client = world.client(app, "manager")
     base = f"/alpha/meetings/{world.past}"
-    assert form_post(client, f"{base}/minutes", {"minutes": ""}).status_code == 400
-    assert form_post(client, f"{base}/minutes", {"minutes": "All present.\nPlan agreed."}).status_code == 302
+    assert form_post(client, f"{base}/minutes", {"draft_minutes": ""}).status_code == 400
+    assert form_post(client, f"{base}/minutes", {"draft_minutes": "All present.\nPlan agreed."}).status_code == 302
     assert form_post(client, f"{base}/decisions", {"decision": "Adopt the plan"}).status_code == 302
     assert form_post(client, f"{base}/minutes/approve").status_code == 302
     html = page(client.get(base))
     assert "Approved" in html and "Save draft minutes" not in html and "Reopen the minutes" in html
     assert "All present.<br>Plan agreed." in html and "Adopt the plan" in html
-    locked = form_post(client, f"{base}/minutes", {"minutes": "Quietly changed"})
+    locked = form_post(client, f"{base}/minutes", {"draft_minutes": "Quietly changed"})
     assert locked.status_code == 400 and "The minutes are approved: reopen them to change them" in page(locked)
     no_reason = form_post(client, f"{base}/minutes/reopen", {"reason": ""})
     assert no_reason.status_code == 400 and "Say why the minutes are being reopened" in page(no_reason)
@@ -316,13 +317,16 @@ def test_actions_are_listed_across_bodies_with_overdue_ones_said_in_words(app, w
     client = world.client(app, "scrutineer")
     html = page(client.get("/alpha/meetings/actions"))
     assert "Chase the audit returns" in html and "Plan the conference" in html
-    assert html.count(">Overdue</strong>") == 1 and "(overdue)" in html
+    table = re.search(r'<table[^>]*data-testid="actions".*?</table>', html, re.S).group(0)
+    # Said once, in words, by the status: not again beside the date.
+    assert html.count(">Overdue</strong>") == 1 and text_of(table).lower().count("overdue") == 1
     overdue = page(client.get("/alpha/meetings/actions?status=overdue"))
     assert "Chase the audit returns" in overdue and "Plan the conference" not in overdue
     by_body = page(client.get("/alpha/meetings/actions?body=forum"))
     assert "Plan the conference" in by_body and "Chase the audit returns" not in by_body
     assert client.get("/alpha/meetings/actions?status=whatever").status_code == 400
-    assert "Update the action" not in page(client.get(f"/alpha/meetings/actions/{late_id}"))
+    shown = text_of(page(client.get(f"/alpha/meetings/actions/{late_id}")))
+    assert "Update the action" not in shown and shown.lower().count("overdue") == 1
 
     manager = world.client(app, "manager")
     assert form_post(manager, f"/alpha/meetings/actions/{late_id}", {
@@ -490,3 +494,104 @@ def test_the_dashboard_panel_shows_next_meetings_and_overdue_actions_in_fixed_qu
             db.session.commit()
     html, many = render()
     assert many == few and "9 actions are overdue" in html
+
+
+# -- what the page offers, and where its errors lead -------------------------------------------------------
+
+
+def error_links(html: str) -> list[str]:
+    """The ids the error summary's links lead to."""
+    summary = re.search(r'govuk-error-summary__list">(.*?)</ul>', html, re.S)
+    return re.findall(r'href="#([^"]+)"', summary.group(1)) if summary else []
+
+
+def elements_with_id(html: str, ident: str) -> int:
+    return len(re.findall(rf'\sid="{re.escape(ident)}"', html))
+
+
+def leads_somewhere(html: str) -> bool:
+    """Every link of the error summary leads to exactly one element of the page."""
+    links = error_links(html)
+    return bool(links) and all(elements_with_id(html, target) == 1 for target in links)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+
+
+def test_the_draft_minutes_box_is_the_one_element_its_label_names(app, world):
+    html = page(world.client(app, "manager").get(f"/alpha/meetings/{world.past}"))
+    target = re.search(r'<label[^>]*for="([^"]+)"[^>]*>\s*Draft minutes', html).group(1)
+    assert elements_with_id(html, target) == 1
+    assert re.search(rf'<textarea[^>]*\sid="{target}"', html)
+    empty = form_post(world.client(app, "manager"), f"/alpha/meetings/{world.past}/minutes", {target: ""})
+    assert empty.status_code == 400 and error_links(page(empty)) == [target] and leads_somewhere(page(empty))
+
+
+def test_approving_the_minutes_is_offered_only_once_the_rule_allows_it_and_otherwise_says_why(app, world):
+    with tenant_scope(world.alpha):
+        for ident in (world.past, world.future):
+            rules.save_minutes(db.session.get(Meeting, ident), "Written ahead of the meeting")
+        day = rules.london_day(db.session.get(Meeting, world.future).starts_at)
+        db.session.commit()
+    client = world.client(app, "manager")
+    before = page(client.get(f"/alpha/meetings/{world.future}"))
+    assert "Approve the minutes" not in before
+    assert f"Minutes cannot be approved before the meeting: they can be approved from {day:%-d %B %Y}" in before
+    after = page(client.get(f"/alpha/meetings/{world.past}"))
+    assert "Approve the minutes" in after and "cannot be approved" not in after
+    # The page says what the approval itself would say.
+    refused = form_post(client, f"/alpha/meetings/{world.future}/minutes/approve")
+    assert refused.status_code == 400 and f"they can be approved from {day:%-d %B %Y}" in page(refused)
+    assert leads_somewhere(page(refused))
+
+
+def test_a_meeting_that_cannot_be_moved_says_why_instead_of_offering_the_form(app, world):
+    group = add_body(world.alpha, key="new-group", name="New Group", status="under_consideration")
+    waiting = add_meeting(world.alpha, group, datetime.now(UTC) + timedelta(days=10))
+    held = add_meeting(world.alpha, world.board, london(2025, 3, 3), status="held")
+    client = world.client(app, "manager")
+    assert "Change the date, time or place" not in page(client.get(f"/alpha/meetings/{waiting}"))
+    assert "Change the date, time or place" in page(client.get(f"/alpha/meetings/{world.future}"))
+    for meeting_id, reason in ((waiting, "New Group is not active"), (held, "A meeting that was held")):
+        form = page(client.get(f"/alpha/meetings/{meeting_id}/edit"))
+        assert reason in form and "Save changes" not in form
+        posted = form_post(client, f"/alpha/meetings/{meeting_id}/edit", {})
+        assert posted.status_code == 400 and reason in page(posted) and leads_somewhere(page(posted))
+
+
+def test_a_refusal_that_is_about_no_one_field_leads_to_its_part_of_the_page(app, world):
+    cancelled = add_meeting(world.alpha, world.board, london(2025, 9, 9), status="cancelled")
+    held = add_meeting(world.alpha, world.board, london(2025, 3, 3), status="held")
+    client = world.client(app, "manager")
+    for url, data, message in (
+        (f"/alpha/meetings/{cancelled}/agenda", {"title": "Late item"}, "The meeting was cancelled"),
+        (f"/alpha/meetings/{cancelled}/decisions", {"decision": "Late decision"}, "The meeting was cancelled"),
+        (f"/alpha/meetings/{cancelled}/minutes", {"draft_minutes": "Late minutes"}, "The meeting was cancelled"),
+        (f"/alpha/meetings/{cancelled}/attendance", {}, "The meeting was cancelled"),
+        (f"/alpha/meetings/{held}/cancel", {}, "The meeting was held, so it cannot be cancelled"),
+        (f"/alpha/meetings/{held}/minutes/reopen", {"reason": "Typo"}, "Only approved minutes can be reopened"),
+    ):
+        response = form_post(client, url, data)
+        html = page(response)
+        assert response.status_code == 400 and message in html, url
+        assert leads_somewhere(html), (url, error_links(html))
+
+
+def test_a_series_of_one_meeting_is_called_one_meeting(app, world):
+    client = world.client(app, "manager")
+    response = form_post(client, "/alpha/meetings/series", {
+        "body_id": str(world.board), "first-day": "14", "first-month": "1", "first-year": "2027",
+        "starts": "10:00", "ends": "12:00", "count": "1"}, follow_redirects=True)
+    assert "1 meeting of Safeguarding Executive Board scheduled" in page(response)
+    with tenant_scope(world.alpha):
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.series_scheduled")).one()
+        assert event.summary.startswith("Scheduled 1 meeting of Safeguarding Executive Board")
+
+
+def test_a_body_that_meets_as_needed_is_offered_one_meeting_at_a_time_not_a_series(app, world):
+    add_body(world.alpha, key="review", name="Rapid Review Panel", cadence="as_needed")
+    client = world.client(app, "manager")
+    assert "Rapid Review Panel" in page(client.get("/alpha/meetings/new"))
+    series = page(client.get("/alpha/meetings/series"))
+    assert "Rapid Review Panel" not in series and "Safeguarding Executive Board" in series

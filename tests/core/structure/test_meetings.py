@@ -294,10 +294,10 @@ def test_papers_of_the_allowed_kinds_are_kept_with_a_safe_name(alpha):
     ("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00", "not a PDF file"),  # a program renamed
     ("minutes.docx", b"%PDF-1.4 really a pdf", "not a Word file"),
     ("minutes.docx", b"PK\x03\x04 not a zip at all", "not a Word file"),
-    ("sheet.xlsx", None, "not a Excel file"),  # a real Word document renamed .xlsx
-    ("notes.odt", None, "not a OpenDocument text file"),  # a docx renamed .odt
+    ("sheet.xlsx", None, "not an Excel file"),  # a real Word document renamed .xlsx
+    ("notes.odt", None, "not an OpenDocument text file"),  # a docx renamed .odt
     ("notes.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00", "not a plain text file"),
-    ("old.xls", pdf_bytes(), "not a Excel file"),
+    ("old.xls", pdf_bytes(), "not an Excel file"),
 ])
 def test_oversized_or_disguised_papers_are_refused(alpha, filename, content, message):
     board = add_body(alpha)

@@ -78,7 +78,7 @@ def test_who_may_read_it(client, alpha):
         assert client.get(URL, headers=bearer(token)).status_code == 200, role
     with tenant_scope(alpha):
         role = Role(key="dashboard_only", name="Dashboard only", is_default=False)
-        role.grants = [RolePermission(permission="core.dashboard.view")]
+        role.grants = [RolePermission(permission="core.partnership.view")]
         db.session.add(role)
     db.session.commit()
     token = token_for(alpha, "limited@alpha.example", roles=("dashboard_only",))

@@ -295,7 +295,7 @@ def test_the_arrangements_settings_page(app, data, client):
     response = form_post(manager, "/alpha/plan/arrangements/review", {"reviewed_on-day": "10"})
     assert response.status_code == 400
     assert error_summary(response.get_data(as_text=True)) == [
-        "Enter a real date, with the day, month and year as numbers, like 31 3 2026"]
+        "The date the arrangements were reviewed must be a real date, with a day, month and year"]
 
 
 def test_the_dashboard_panel(app, data):
@@ -340,3 +340,36 @@ def test_the_pages_cost_the_same_number_of_queries_whatever_the_size(app, data):
             plan.set_theme(year=2026, quarter=quarter, set_by_id=data["bodies"]["forum"], title=f"Theme {quarter}")
         db.session.commit()
     assert counts() == few
+
+
+def year_options(html: str) -> list[tuple[str, str, bool]]:
+    """The year picker's choices: ``(value, text, chosen)``."""
+    picker = re.search(r'<select[^>]*id="year".*?</select>', html, re.S).group(0)
+    return [(value, text.strip(), "selected" in rest)
+            for value, rest, text in re.findall(r'<option value="([^"]*)"([^>]*)>([^<]*)</option>', picker)]
+
+
+def test_the_year_picker_offers_every_year_with_priorities_or_themes_and_this_one(app, data):
+    client = signed_in(app, "worker")
+    html = client.get("/alpha/plan/").get_data(as_text=True)
+    # Recovery from Covid-19 covers 2021/22 and 2022/23: far behind this year, but still to be found.
+    assert year_options(html) == [("2021", "2021/22", False), ("2022", "2022/23", False), ("2025", "2025/26", False),
+                                  ("2026", "2026/27", True), ("2027", "2027/28", False)]
+    for value, _text, _chosen in year_options(html):
+        assert client.get(f"/alpha/plan/?year={value}").status_code == 200
+    # A year asked for in the address is shown chosen, though nothing is planned for it.
+    assert ("2030", "2030/31", True) in year_options(client.get("/alpha/plan/?year=2030").get_data(as_text=True))
+
+
+def test_a_partnership_with_no_plan_is_offered_this_year(app, alpha):
+    html = signed_in(app, "worker").get("/alpha/plan/").get_data(as_text=True)
+    assert year_options(html) == [("2026", "2026/27", True)]
+
+
+def test_a_theme_form_sent_empty_is_refused_with_a_message_for_each_answer(app, data):
+    response = form_post(signed_in(app, "manager"), "/alpha/plan/themes/new", {})
+    assert response.status_code == 400
+    assert error_summary(response.get_data(as_text=True)) == [
+        "Enter a financial year between 2000 and 2100",
+        "Choose a quarter from 1 (April to June) to 4 (January to March)",
+        "Choose the body that sets the theme", "Enter the theme"]

@@ -9,10 +9,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from config.settings import ROOT
 from core.db import db
 from core.structure import plan
 from core.structure.arrangements import change_arrangements
 from core.structure.models import Body, ChairRule, RoleHolder, SettingCount
+from core.tenancy.importer import import_paths
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency, LocalAuthority, SafeguardingPartner
 from tests.core.structure.test_plan import make_bodies
@@ -186,3 +188,32 @@ def test_the_page_costs_the_same_number_of_queries_whatever_the_size(client, alp
             db.session.add(SettingCount(local_authority=north, kind=kind, count=5))
     db.session.commit()
     assert count() == few
+
+
+def dates_shown(client, slug: str = "alpha") -> str:
+    html = main(client.get(f"/{slug}/arrangements/").get_data(as_text=True))
+    return text_of(html.split('data-testid="dates"', 1)[1].split("</dl>", 1)[0]).strip()
+
+
+def test_a_review_due_today_is_still_the_next_review(client, alpha):
+    with tenant_scope(alpha):
+        change_arrangements(alpha, {"review_due_on": TODAY})
+    db.session.commit()
+    assert "Next review 15 May 2026" in dates_shown(client)
+
+
+def test_an_overdue_review_is_shown_as_overdue_not_as_the_plan(client, alpha):
+    with tenant_scope(alpha):
+        change_arrangements(alpha, {"review_due_on": date(2026, 5, 14)})
+    db.session.commit()
+    shown = dates_shown(client)
+    assert "Review due 14 May 2026: overdue" in shown
+    assert "Next review" not in shown
+
+
+def test_city_and_hackneys_review_of_july_2020_is_shown_overdue(client):
+    # The shipped file keeps the date its arrangements gave; the page says what it means today.
+    import_paths([ROOT / "tenants" / "city-hackney.toml"])
+    shown = dates_shown(client, "city-hackney")
+    assert "Published 26 June 2019" in shown
+    assert "Review due 1 July 2020: overdue" in shown and "Next review" not in shown

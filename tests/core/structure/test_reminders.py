@@ -17,6 +17,7 @@ from core.structure.arrangements import (
     annual_report_due_on,
     change_arrangements,
     read_settings,
+    record_review,
     reminder_due,
     send_reminders,
 )
@@ -151,10 +152,12 @@ def test_after_missed_days_the_most_recent_reminder_goes_but_not_older_ones(alph
     run_on(due + timedelta(days=1))
     assert len(outbox) == 4
     assert all("was due" in m["Subject"] and "1 day ago" in m.get_content() for m in outbox[2:])
-    # A deadline long past is not news.
-    arrange(alpha, review_due_on=date(2026, 10, 1))
-    run_on(due + timedelta(days=2))
-    assert len(outbox) == 4
+
+
+def test_an_annual_report_deadline_long_past_is_not_news(alpha, outbox):
+    # Set up in October: September's deadline is not announced as news (the reminder job cannot know
+    # whether the report went out, so it does not chase it).
+    assert daily(date(2026, 10, 8), date(2026, 10, 20), outbox) == {}
 
 
 def test_reminder_due_picks_the_most_recent_reminder_that_has_fallen_due():
@@ -167,6 +170,13 @@ def test_reminder_due_picks_the_most_recent_reminder_that_has_fallen_due():
     assert reminder_due(due, [], due - timedelta(days=1)) is None
     assert reminder_due(due, [28, 7], due + timedelta(days=7)) == 0
     assert reminder_due(due, [28, 7], due + timedelta(days=8)) is None
+    # What is reminded of until it is done: the day's reminder for the first week, then one a week.
+    assert reminder_due(due, [28, 7], due + timedelta(days=6), until_done=True) == 0
+    assert reminder_due(due, [28, 7], due + timedelta(days=7), until_done=True) == -7
+    assert reminder_due(due, [28, 7], due + timedelta(days=13), until_done=True) == -7
+    assert reminder_due(due, [28, 7], due + timedelta(days=14), until_done=True) == -14
+    assert reminder_due(due, [], due + timedelta(days=700), until_done=True) == -700
+    assert reminder_due(due, [28, 7], due - timedelta(days=7), until_done=True) == 7
 
 
 def test_a_new_review_date_gets_reminders_of_its_own(alpha, outbox):
@@ -215,3 +225,41 @@ def test_settings_are_the_defaults_until_changed_and_changes_are_validated(alpha
         db.session.commit()
         assert read_settings().reminder_days == [28, 7] and read_settings().annual_report_due == "09-30"
         assert alpha.arrangements_published == date(2025, 6, 1)
+
+
+def review_messages(sent: dict[date, list]) -> dict[date, list]:
+    return {day: messages for day, messages in sent.items()
+            if any("review of the safeguarding arrangements" in m["Subject"] for m in messages)}
+
+
+def test_an_overdue_review_is_reminded_of_every_week_until_it_is_recorded(alpha, outbox):
+    due = date(2027, 1, 15)
+    arrange(alpha, review_due_on=due, reminder_days=[7])
+    sent = review_messages(daily(due - timedelta(days=8), due + timedelta(days=29), outbox))
+    assert sorted(sent) == [due - timedelta(days=7), due, due + timedelta(days=7), due + timedelta(days=14),
+                            due + timedelta(days=21), due + timedelta(days=28)]
+    for day in sorted(sent)[2:]:
+        assert recipients(sent[day]) == MANAGERS
+        for message in sent[day]:
+            assert message["Subject"] == ("ALPHA: the review of the safeguarding arrangements is overdue: "
+                                          "it was due on 15 January 2027")
+            assert f"({(day - due).days} days ago)" in message.get_content()
+            assert "every week until the review is recorded" in message.get_content()
+    # Reviewed on the 30th day: the next review is a year away, and the reminders about this one stop.
+    reviewed = due + timedelta(days=30)
+    with tenant_scope(alpha):
+        record_review(alpha, reviewed, today=reviewed)
+    db.session.commit()
+    assert review_messages(daily(reviewed, reviewed + timedelta(days=60), outbox)) == {}
+
+
+def test_a_review_long_overdue_is_reminded_of_at_once_then_weekly(alpha, outbox):
+    # As City & Hackney's file has it: the next review was due on 1 July 2020 (a Wednesday).
+    arrange(alpha, review_due_on=date(2020, 7, 1))
+    start = date(2026, 5, 15)  # a Friday
+    sent = review_messages(daily(start, start + timedelta(days=14), outbox))
+    assert sorted(sent) == [start, date(2026, 5, 20), date(2026, 5, 27)]
+    assert all("overdue" in m["Subject"] and "1 July 2020" in m["Subject"] for m in sent[start])
+    # The job run again on the same day (a retry) sends nothing more.
+    with tenant_scope(alpha):
+        assert send_reminders(alpha, {}, date(2026, 5, 27)) == []

@@ -267,7 +267,7 @@ def test_role_holders_page_and_forms(client, alpha):
         "membership_id": str(member_id), "starts_on-day": "1", "starts_on-month": "4", "starts_on-year": "2024"})
     assert added.status_code == 302
     words = text(page(client, "/alpha/structure/role-holders"))
-    assert "Independent Scrutineer Independent scrutineer None No (non-voting) Scrutineer 1 April 2024 to no end date" in words
+    assert "Independent Scrutineer Independent scrutineer None No (non-voting) Scrutineer From 1 April 2024" in words
     ended = form_post(client, f"/alpha/structure/role-holders/{made['lay']}/end",
                       {"ends_on-day": "31", "ends_on-month": "3", "ends_on-year": "2025"})
     assert ended.status_code == 302
@@ -359,3 +359,32 @@ def test_queries_per_page_do_not_grow_with_the_structure(client, alpha):
     large = counts()
     assert large == small, (small, large)
     assert "Bulk group 45" in page(client, "/alpha/structure/")
+
+
+def test_a_roles_period_reads_as_words_whatever_dates_are_known(client, alpha):
+    with tenant_scope(alpha):
+        create_role_holder({"kind": "lay_member", "title": "Lay member"})
+        create_role_holder({"kind": "lay_member", "title": "Second lay member", "starts_on": date(2024, 4, 1)})
+        create_role_holder({"kind": "lay_member", "title": "Third lay member", "ends_on": date(2099, 3, 31)})
+        create_role_holder({"kind": "lay_member", "title": "Fourth lay member", "starts_on": date(2024, 4, 1),
+                            "ends_on": date(2099, 3, 31)})
+        db.session.commit()
+    login(client, "admin@alpha.example")
+    words = text(page(client, "/alpha/structure/role-holders"))
+    assert "Not recorded to" not in words and "to no end date" not in words
+    for title, period in (("Lay member", "No dates recorded"), ("Second lay member", "From 1 April 2024"),
+                          ("Third lay member", "Until 31 March 2099"),
+                          ("Fourth lay member", "1 April 2024 to 31 March 2099")):
+        assert f"{title} Lay member None Yes Not linked {period} None" in words, title
+
+
+@pytest.mark.parametrize("fewest, words", [(1, "never fewer than once a year"), (2, "never fewer than twice a year"),
+                                           (4, "never fewer than 4 times a year")])
+def test_a_bodys_promise_of_meetings_reads_as_english(client, alpha, fewest, words):
+    with tenant_scope(alpha):
+        body = create_body({"name": "Executive Board", "kind": "board", "cadence": "three_a_year",
+                            "min_meetings_a_year": fewest})
+        db.session.commit()
+        body_id = body.id
+    login(client, "admin@alpha.example")
+    assert f"Meets Three times a year, {words}" in text(page(client, f"/alpha/structure/bodies/{body_id}"))
