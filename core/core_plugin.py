@@ -7,7 +7,6 @@ from core.plugins import hookimpl
 from core.plugins.types import ModuleInfo, NavItem, PeriodicJob, Permission
 
 PERMISSIONS = [
-    Permission("core.dashboard.view", "See the partnership dashboard"),
     Permission("core.partnership.view", "See the partnership's local authorities, agencies and partners"),
     Permission("core.members.view", "See the partnership's members and their roles"),
     Permission("core.members.manage", "Invite members, change their roles and limits, suspend them"),
@@ -29,7 +28,7 @@ PERMISSIONS = [
     Permission("core.arrangements.manage", "Change the published arrangements and the partnership's settings"),
 ]
 
-_everyone = ["core.dashboard.view", "core.partnership.view", "core.structure.view", "core.plan.view"]
+_everyone = ["core.partnership.view", "core.structure.view", "core.plan.view"]
 _oversight = ["core.meetings.view", "core.funding.view"]
 _running = ["core.structure.manage", "core.meetings.manage", "core.plan.manage", "core.funding.manage",
             "core.arrangements.manage"]
@@ -70,7 +69,7 @@ def lscp_default_grants():
 @hookimpl
 def lscp_navigation(tenant, settings):
     return [
-        NavItem("Dashboard", "tenant.dashboard", "core.dashboard.view", order=0),
+        NavItem("Dashboard", "tenant.dashboard", None, order=0),
         NavItem("Partnership", "tenant.partnership", "core.partnership.view", order=10),
         NavItem("Structure", "structure.index", "core.structure.view", order=20),
         NavItem("Meetings", "meetings.index", "core.meetings.view", order=30),

@@ -29,9 +29,11 @@ class Permission:
 
 @dataclass(frozen=True)
 class NavItem:
+    """A link in the partnership's navigation. ``permission`` None shows it to every member."""
+
     label: str
     endpoint: str
-    permission: str
+    permission: str | None
     order: int = 100
 
 
@@ -45,7 +47,7 @@ class DashboardPanel:
 
     title: str
     template: str
-    permission: str
+    permission: str | None  # None: every member
     context: dict[str, Any] | Callable[[], dict[str, Any]] = field(default_factory=dict)
     order: int = 100
 

@@ -64,7 +64,8 @@ def test_partnerships_made_before_the_structure_get_its_permissions(tmp_path):
             command.upgrade(alembic_config(connection), "head")
             granted = connection.execute(text("SELECT role_id, permission FROM role_permissions ORDER BY permission")).all()
     engine.dispose()
-    assert granted == [(1, "core.dashboard.view"), (1, "core.plan.view"), (1, "core.structure.view")]
+    # ... and the dashboard's retired grant is gone: the dashboard is every member's.
+    assert granted == [(1, "core.plan.view"), (1, "core.structure.view")]
 
     # The migration grants exactly what a new partnership's default roles get.
     spec = importlib.util.spec_from_file_location("m0002", ROOT / "migrations" / "versions" / "0002_partnership_structure.py")

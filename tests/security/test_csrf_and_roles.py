@@ -171,7 +171,7 @@ OK = {200, 201, 302}
 # them, so a change of GRANTS shows here.
 EXPECTATIONS = [
     # method, path,                                  permission,                  TA   BM   IS   PR   ASL
-    ("GET", "/{t}/",                                  "core.dashboard.view",       (200, 200, 200, 200, 200)),
+    ("GET", "/{t}/",                                  MEMBER,                      (200, 200, 200, 200, 200)),
     ("GET", "/{t}/partnership",                       "core.partnership.view",     (200, 200, 200, 200, 200)),
     ("GET", "/{t}/admin/",                            None,                        (200, 200, 200, 403, 200)),
     ("GET", "/{t}/admin/members/",                    "core.members.view",         (200, 200, 200, 403, 200)),
@@ -221,7 +221,9 @@ def test_expectations_follow_the_grants(app):
         elif declared != permission:
             problems.append(f"{method} {path}: the table says {permission}, the view declares {declared}")
         for role, status in zip(ROLE_KEYS, statuses, strict=True):
-            if permission is None:  # the administration front page
+            if permission == MEMBER:  # the dashboard: every member's home
+                allowed = True
+            elif permission is None:  # the administration front page
                 allowed = any(area[2] in granted(role) for area in ADMIN_AREAS)
             else:
                 allowed = permission in granted(role)
@@ -236,7 +238,7 @@ def _request(client, method: str, url: str, role: str, token: str, tenant):
     forms = {
         "/admin/members/invite": {"email": f"new.{role}@alpha.example", "name": f"New {role}", "roles": practitioner},
         "/status": {"status": "active"},
-        "/admin/roles/new": {"name": f"Custom {role}", "permissions": "core.dashboard.view"},
+        "/admin/roles/new": {"name": f"Custom {role}", "permissions": "core.partnership.view"},
         "/admin/tokens/": {"name": f"token of {role}"},
         "/noticeboard/new": {"title": f"Posted by {role}"},
     }
@@ -424,7 +426,7 @@ def test_an_endpoint_without_an_access_rule_is_reported():
     bare.add_url_rule("/forgotten", "forgotten", lambda: "oops", methods=["GET", "POST"])
 
     class Half(MethodView):
-        @requires("core.dashboard.view")
+        @requires("core.partnership.view")
         def get(self):
             return "declared"
 
@@ -446,7 +448,7 @@ def test_app_with_an_undeclared_endpoint_refuses_to_start(tmp_path, monkeypatch)
         "from core.plugins.types import ModuleInfo\n"
         "bp = Blueprint('careless', __name__)\n"
         "@bp.route('/')\n"
-        "@requires('core.dashboard.view')\n"
+        "@requires('core.partnership.view')\n"
         "def index():\n    return 'fine'\n"
         "@bp.route('/oops', methods=['POST'])\n"
         "def oops():\n    return 'nobody said who may'\n"

@@ -53,7 +53,7 @@ FORM_PAYLOAD = {
     "title": "Written by the isolation walk", "body": "Written by the isolation walk",
     "name": "Written by the isolation walk", "description": "Written by the isolation walk",
     "email": "walk@alpha.example", "status": "suspended", "job_title": "Walker", "heading": "Walked",
-    "max_notices": "3", "permissions": "core.dashboard.view",
+    "max_notices": "3", "permissions": "core.partnership.view",
 }
 
 
@@ -76,7 +76,7 @@ def populate(tenant: Tenant, label: str, admin) -> None:
         post_notice(f"{label} second notice")
         create_api_token(admin, f"{label} token")
         role = Role(key="custom_walk", name=f"{label} role", description=f"{label} role", is_default=False)
-        role.grants = [RolePermission(permission="core.dashboard.view")]
+        role.grants = [RolePermission(permission="core.partnership.view")]
         db.session.add(role)
         db.session.add(OutboxEmail(to_address=f"someone@{tenant.slug}.example", subject=f"{label} email",
                                    body_text=f"{label} email body", status=FAILED, attempts=5))
@@ -520,7 +520,7 @@ def _leaky_blueprint() -> Blueprint:
         return redirect("/")
 
     @bp.route("/widgets/<int:widget_id>")
-    @requires("core.dashboard.view")
+    @requires("core.partnership.view")
     def widget(widget_id):  # an argument the walk has not been taught
         return "widget"
 

@@ -184,13 +184,13 @@ def test_removing_a_local_authority_that_limits_a_membership_is_refused_whole():
 def test_modules_and_roles_in_a_file_are_applied():
     doc = tenant_doc("alpha", modules={"noticeboard": {"enabled": True, "settings": {"heading": "Bulletins"}}})
     doc["roles"] = [{"key": "reader", "name": "Reader", "description": "Reads notices",
-                     "permissions": ["core.dashboard.view", "noticeboard.notices.read"]}]
+                     "permissions": ["core.partnership.view", "noticeboard.notices.read"]}]
     import_documents(validate_documents([("alpha.toml", doc)]))
     alpha = tenant("alpha")
     assert enabled_modules(alpha) == {"noticeboard": {"heading": "Bulletins", "max_notices": 5}}
     with tenant_scope(alpha):
         reader = db.session.scalars(select(Role).where(Role.key == "reader")).one()
-        assert reader.permission_names == {"core.dashboard.view", "noticeboard.notices.read"}
+        assert reader.permission_names == {"core.partnership.view", "noticeboard.notices.read"}
     doc["modules"] = {}
     import_documents(validate_documents([("alpha.toml", doc)]))
     assert enabled_modules(tenant("alpha")) == {}
