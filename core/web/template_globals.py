@@ -5,6 +5,7 @@ from flask import Flask, g
 from core.auth.access import current_access
 from core.calendar import LONDON
 from core.web.navigation import navigation
+from core.wording import plural
 
 SERVICE_NAME = "Safeguarding partnership platform"
 
@@ -27,6 +28,8 @@ def init_app(app: Flask) -> None:
         if value is None:
             return ""
         return value.astimezone(LONDON).strftime(fmt)
+
+    app.add_template_filter(plural, "plural")
 
     @app.template_filter("date")
     def _date(value, fmt="%-d %B %Y"):
