@@ -18,6 +18,7 @@ from core.auth.access import current_access, requires
 from core.calendar import london_today
 from core.db import db
 from core.tenancy.models import Agency, LocalAuthority
+from core.wording import plural
 from plugins.lado import access
 from plugins.lado import cases as rules
 from plugins.lado.common import CaseError
@@ -40,6 +41,7 @@ from plugins.lado.schemas import (
     YearQuerySchema,
 )
 from plugins.lado.timeliness import overdue_cutoff, stale_before
+from plugins.lado.views import announce
 
 api_bp = Blueprint("lado_api", __name__, description="LADO: allegations against people who work with children")
 
@@ -169,7 +171,8 @@ def list_cases(query, pagination_parameters):
     ).all()
     if rows:
         record("lado.cases.listed", object_type="LadoCase", object_id="",
-               summary=f"Listed {len(rows)} LADO cases through the API", details={"cases": [c.id for c in rows]})
+               summary=f"Listed {plural(len(rows), 'LADO case')} through the API",
+               details={"cases": [c.id for c in rows]})
         db.session.commit()
     return rows
 
@@ -180,14 +183,14 @@ def list_cases(query, pagination_parameters):
 @requires(MANAGE)
 def create_case(body):
     """Record a consultation (advice only, no harm test criterion) or a referral (at least one criterion,
-    a category, the person's name and role)."""
+    a category, the person's name and role), allocated to the token's holder."""
     local_authority = _authority(body["local_authority"], MANAGE)
     details, children = _details(body)
     today = london_today()
     try:
         case = rules.create_case(kind=body["kind"], local_authority=local_authority, received_on=body["received_on"],
                                  today=today, details=details, children=children, source="api",
-                                 actor_label=_actor())
+                                 allocated_to=g.principal, actor_label=_actor())
     except CaseError as exc:
         db.session.rollback()
         _refused(exc)
@@ -229,13 +232,16 @@ def update_case(body, lado_case_id):
 @requires(MANAGE)
 def record_outcome(body, lado_case_id):
     """Record (or correct) a referral's outcome: substantiated, malicious, false, unsubstantiated or
-    unfounded; it closes the case and sets its retention review date."""
+    unfounded; it closes the case and sets its retention review date. While a parallel process is still
+    under way it is refused (422 on ``confirm_open_processes``) unless confirmed with a reason."""
     case = g.lado_case
     try:
         rules.record_outcome(case, body["outcome"], body["outcome_on"], body["note"], london_today(), _policy(),
                              dbs_referred_on=body["dbs_referred_on"], regulator=body["regulator"],
                              regulator_referred_on=body["regulator_referred_on"],
-                             employer_learning=body["employer_learning"], actor_label=_actor())
+                             employer_learning=body["employer_learning"], actor_label=_actor(),
+                             confirm_open_processes=body["confirm_open_processes"],
+                             open_processes_reason=body["open_processes_reason"])
     except CaseError as exc:
         db.session.rollback()
         _refused(exc)
@@ -321,7 +327,8 @@ def my_referrals():
 @api_bp.response(201, SubmissionSchema)
 @requires(SUBMIT)
 def refer(body):
-    """Refer an allegation: a referral received today, from the token's holder (and their agency)."""
+    """Refer an allegation: a referral received today, from the token's holder (and their agency). The LADO
+    service of the local authority is told at once by email (the reference, nothing of the allegation)."""
     local_authority = _authority(body["local_authority"], "")
     details, children = _details({k: v for k, v in body.items() if k != "referrer_agency"})
     membership = current_access().membership
@@ -336,6 +343,7 @@ def refer(body):
     except CaseError as exc:
         db.session.rollback()
         _refused(exc)
+    announce(case)
     db.session.commit()
     return db.session.scalars(select(LadoCase).where(LadoCase.id == case.id)
                               .options(selectinload(LadoCase.local_authority))).one()

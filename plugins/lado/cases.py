@@ -17,9 +17,12 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import selectinload
 
 from core.audit.services import record
-from core.db import db
+from core.auth.models import Membership, Role, User
+from core.db import db, utcnow
+from core.mail.services import queue_email
 from core.tenancy.isolation import current_tenant_id
 from core.tenancy.models import Agency, LocalAuthority
+from core.wording import with_article
 from plugins.lado.common import CaseError, add_entry, clean, touch
 from plugins.lado.models import (
     CATEGORIES,
@@ -43,6 +46,7 @@ from plugins.lado.models import (
     LadoReferenceCounter,
 )
 from plugins.lado.retention import Policy, refresh_review_date
+from plugins.lado.schemas import service_emails
 
 __all__ = ["CaseError"]
 
@@ -54,6 +58,9 @@ DETAIL_FIELDS = (
     "referrer_role", "referrer_contact", "referring_sector", "person_name", "person_role", "person_employer",
     "employer_sector", "employment_type", "person_born_on", "person_pension_on",
 )
+# The role switching the module on creates (``setup.ROLES``) for the LADOs themselves: whoever holds it is
+# told of new referrals and reminded of their cases.
+OFFICER_ROLE = "lado_officer"
 _INITIALS = re.compile(r"^[A-Za-z][A-Za-z .'-]{0,4}$")
 _SMALL_WORDS = {"of", "and", "the", "&", "for", "upon", "on"}
 
@@ -77,11 +84,23 @@ def get_case(case_id: int, local_authority_ids: frozenset[int] | None, *, full: 
     if full:
         stmt = stmt.options(
             selectinload(LadoCase.local_authority), selectinload(LadoCase.referrer_agency),
+            selectinload(LadoCase.allocated_to),
             selectinload(LadoCase.children), selectinload(LadoCase.meetings),
             selectinload(LadoCase.employer_actions), selectinload(LadoCase.processes),
             selectinload(LadoCase.entries),
         )
     return db.session.scalars(stmt).first()
+
+
+def officers() -> list[tuple[str, frozenset[int] | None]]:
+    """(email, local authority ids or None for all) of each active member holding the LADO officer role: who
+    the sweep reminds and who hears of a new referral when the settings name no one. One query."""
+    memberships = db.session.scalars(
+        select(Membership).join(Membership.roles).join(User, User.id == Membership.user_id)
+        .where(Role.key == OFFICER_ROLE, Membership.status == "active", User.active.is_(True))
+        .options(selectinload(Membership.local_authorities), selectinload(Membership.user))
+    ).unique().all()
+    return [(m.user.email, frozenset(la.id for la in m.local_authorities) or None) for m in memberships]
 
 
 def service_authorities(settings: dict | None) -> list[LocalAuthority]:
@@ -291,14 +310,18 @@ def _apply(case: LadoCase, cleaned: dict) -> list[str]:
 
 
 def create_case(*, kind: str, local_authority: LocalAuthority, received_on: date, today: date, details: dict,
-                children: list[dict], source: str = "lado", submitted_by=None, actor_label: str = "") -> LadoCase:
+                children: list[dict], source: str = "lado", submitted_by=None, allocated_to=None,
+                actor_label: str = "") -> LadoCase:
     """Record a contact: a consultation or a referral. ``local_authority`` must already be one the caller
-    may record cases for (a LADO service, within the member's limit)."""
+    may record cases for (a LADO service, within the member's limit). A LADO who records a contact takes
+    it on (``allocated_to``); one sent from outside the service waits for a LADO to take it."""
     cleaned = check_details(kind, received_on, today, details, children)
     reference = next_reference(reference_code(local_authority.name, local_authority.key), received_on.year)
     case = LadoCase(reference=reference, local_authority=local_authority, kind=kind, status="open", source=source,
                     received_on=received_on, referred_on=received_on if kind == "referral" else None,
                     submitted_by_id=getattr(submitted_by, "id", None))
+    if allocated_to is not None:
+        case.allocated_to, case.allocated_at = allocated_to, utcnow()
     _apply(case, cleaned)
     db.session.add(case)
     how = {"agency_form": " through the referral form", "api": " through the API"}.get(source, "")
@@ -306,6 +329,46 @@ def create_case(*, kind: str, local_authority: LocalAuthority, received_on: date
     db.session.flush()
     record(f"lado.{kind}.recorded", case, summary=f"Recorded {kind} {case.reference}",
            details={"reference": case.reference, "source": source, "local_authority": local_authority.key})
+    return case
+
+
+def referral_recipients(settings: dict | None, local_authority: LocalAuthority) -> list[str]:
+    """Who is told of a new referral at once: the LADO service of its local authority (its address in the
+    settings); without one, whoever gets the daily reminders about that authority (the settings' reminder
+    addresses, else the LADO officers who work for it), so that a referral never waits unannounced."""
+    address = service_emails(settings).get(local_authority.key)
+    if address:
+        return [address]
+    explicit = list((settings or {}).get("reminder_emails") or [])
+    if explicit:
+        return explicit
+    return sorted({email for email, limit in officers() if limit is None or local_authority.id in limit})
+
+
+def announce_referral(case: LadoCase, settings: dict | None, partnership: str, cases_link: str) -> list[str]:
+    """Email the LADO service that a referral is waiting, in the caller's transaction (so a referral that is
+    not saved announces nothing). Email leaves the platform: it gives the reference and the local authority,
+    never a name, a role, an employer, a child or the allegation. Returns the addresses told."""
+    recipients = referral_recipients(settings, case.local_authority)
+    subject = f"{partnership} LADO: a new referral is waiting"
+    body = (f"A new referral, {case.reference}, was sent to the LADO service of {case.local_authority.name} "
+            f"on {case.received_on:%-d %B %Y}. It waits at the top of the case list, marked as new, until a LADO "
+            f"takes it on:\n\n{cases_link}\n\n"
+            "This email carries no details of the referral: sign in to read it.")
+    for address in recipients:
+        queue_email(address, subject, body, purpose="lado-referral")
+    return recipients
+
+
+def allocate(case: LadoCase, user, today: date, actor_label: str = "") -> LadoCase:
+    """A LADO takes the case on (or over from a colleague)."""
+    _require_open(case, "it cannot be allocated")
+    if case.allocated_to_id == user.id:
+        raise CaseError("The case is allocated to you already")
+    case.allocated_to, case.allocated_at = user, utcnow()
+    add_entry(case, today, f"Allocated to {user.name or user.email}", author_label=actor_label)
+    record("lado.case.allocated", case, summary=f"Allocated {case.reference}",
+           details={"reference": case.reference, "allocated_to": user.id})
     return case
 
 
@@ -441,7 +504,7 @@ def record_meeting(case: LadoCase, kind: str, held_on: date | None, attendees, d
     db.session.add(meeting)
     add_entry(case, held_on, f"{MEETING_KINDS[kind]} held ({len(people)} attended)", author_label=actor_label)
     db.session.flush()
-    record("lado.meeting.recorded", case, summary=f"Recorded a {kind} meeting of {case.reference}",
+    record("lado.meeting.recorded", case, summary=f"Recorded {with_article(kind)} meeting of {case.reference}",
            details={"meeting": meeting.id, "held_on": held_on.isoformat()})
     return meeting
 
@@ -467,10 +530,11 @@ def add_employer_action(case: LadoCase, action: str, taken_on: date | None, note
 
 def set_process(case: LadoCase, kind: str, status: str, started_on: date | None, concluded_on: date | None,
                 note: str, today: date, actor_label: str = "") -> LadoProcess:
-    """The state of a parallel process (police, children's social care): one row per kind, updated."""
+    """The state of a parallel process (police, children's social care, the employer's disciplinary process):
+    one row per kind, updated."""
     _require_not_removed(case)
     problems: dict[str, str] = {}
-    _choice(problems, "process_kind", kind, PROCESS_KINDS, "Choose the police or children's social care")
+    _choice(problems, "process_kind", kind, PROCESS_KINDS, "Choose the process from the list")
     _choice(problems, "process_status", status, PROCESS_STATUSES, "Choose where the process is")
     if status != "not_needed":
         _check_day(problems, "started_on", started_on, today, "the date it started", required=False)
@@ -511,8 +575,54 @@ def add_note(case: LadoCase, happened_on: date | None, text: str, today: date, a
 # -- closing ---------------------------------------------------------------------------------------------
 
 
+def open_processes(case: LadoCase) -> list[LadoProcess]:
+    """The parallel processes still under way (police, children's social care, the employer's disciplinary)."""
+    return [p for p in case.processes if p.status == "under_way"]
+
+
+def open_processes_words(case: LadoCase) -> str:
+    """The processes under way, named for a message: "Police investigation, Employer's disciplinary process"."""
+    return ", ".join(p.kind_label for p in open_processes(case))
+
+
+def check_open_processes(problems: dict, case: LadoCase, confirmed: bool, reason) -> str:
+    """A case closes while a parallel process is still under way only on the LADO's explicit confirmation
+    with a reason: its outcome often waits on the criminal or disciplinary one, but a long wait (a charging
+    decision months away) need not hold the LADO's case open. Returns the cleaned reason ("" if none was
+    needed); problems go to ``problems``."""
+    if not open_processes(case):
+        return ""
+    still = open_processes_words(case)
+    if not confirmed:
+        problems.setdefault("confirm_open_processes",
+                            f"Still under way: {still}. Confirm that the case closes before "
+                            f"{'it ends' if len(open_processes(case)) == 1 else 'they end'}, and say why")
+        return ""
+    return _text(problems, "open_processes_reason", reason, "The reason", LONG_TEXT, multiline=True,
+                 required=f"Say why the case closes while this is still under way: {still}")
+
+
+def _keep_confirmation(case: LadoCase, reason: str, day: date, actor_label: str) -> None:
+    """What the closure was confirmed past: kept on the case (who, when, why), in its record and in the audit
+    log (which names the processes, never the reason). A closure past nothing clears an earlier one: the
+    fields describe the closure as it stands, and the record keeps the history."""
+    kinds = sorted(p.kind for p in open_processes(case))
+    if not kinds:
+        case.closed_while_open, case.closed_while_open_reason = [], ""
+        case.closed_while_open_by, case.closed_while_open_at = "", None
+        return
+    case.closed_while_open, case.closed_while_open_reason = kinds, reason
+    case.closed_while_open_by, case.closed_while_open_at = actor_label, utcnow()
+    add_entry(case, day, f"Closed while still under way: {open_processes_words(case)}. {reason}",
+              author_label=actor_label)
+    record("lado.case.closed_with_open_processes", case,
+           summary=f"Closed {case.reference} with a parallel process under way",
+           details={"reference": case.reference, "processes": kinds})
+
+
 def close_consultation(case: LadoCase, advice: str, closed_on: date | None, today: date, policy: Policy,
-                       actor_label: str = "") -> LadoCase:
+                       actor_label: str = "", *, confirm_open_processes: bool = False,
+                       open_processes_reason: str = "") -> LadoCase:
     _require_open(case, "it was closed already")
     if case.kind != "consultation":
         raise CaseError("A referral is closed by recording its outcome")
@@ -521,11 +631,13 @@ def close_consultation(case: LadoCase, advice: str, closed_on: date | None, toda
                    multiline=True)
     _check_day(problems, "closed_on", closed_on, today, "the date the advice was given",
                not_before=case.received_on, not_before_label="the contact")
+    reason = check_open_processes(problems, case, confirm_open_processes, open_processes_reason)
     if problems:
         raise CaseError(problems)
     case.advice, case.status, case.closed_on = advice, "closed", closed_on
     refresh_review_date(case, policy)
     add_entry(case, closed_on, "Consultation closed: advice given", author_label=actor_label)
+    _keep_confirmation(case, reason, closed_on, actor_label)
     record("lado.consultation.closed", case, summary=f"Closed consultation {case.reference}")
     return case
 
@@ -535,13 +647,15 @@ FOLLOW_UP_OUTCOMES = frozenset({"substantiated", "unsubstantiated"})
 
 def record_outcome(case: LadoCase, outcome: str, outcome_on: date | None, note: str, today: date, policy: Policy, *,
                    dbs_referred_on: date | None = None, regulator: str = "", regulator_referred_on: date | None = None,
-                   employer_learning: str = "", actor_label: str = "") -> LadoCase:
+                   employer_learning: str = "", actor_label: str = "", confirm_open_processes: bool = False,
+                   open_processes_reason: str = "") -> LadoCase:
     """The outcome of a referral, with its statutory definition, and what follows from it. Recording it
     closes the case and sets its retention review date. An outcome recorded already may be corrected.
 
     Referrals to the Disclosure and Barring Service or a regulator follow only a substantiated or
     unsubstantiated allegation: one found false, malicious or unfounded is no ground for either. A malicious
-    finding needs a note of the evidence of deliberate deception, since it leads to the record's removal."""
+    finding needs a note of the evidence of deliberate deception, since it leads to the record's removal.
+    With a parallel process still under way, the LADO confirms closing and says why (``check_open_processes``)."""
     _require_not_removed(case)
     if case.kind != "referral":
         raise CaseError("A consultation has no outcome: close it with the advice given, or convert it to a referral")
@@ -572,6 +686,7 @@ def record_outcome(case: LadoCase, outcome: str, outcome_on: date | None, note: 
         _check_day(problems, "regulator_referred_on", regulator_referred_on, today,
                    "the date of the referral to the regulator", not_before=case.referred_on,
                    not_before_label="the referral")
+    reason = check_open_processes(problems, case, confirm_open_processes, open_processes_reason)
     if problems:
         raise CaseError(problems)
     before = case.outcome
@@ -583,6 +698,7 @@ def record_outcome(case: LadoCase, outcome: str, outcome_on: date | None, note: 
     label = OUTCOMES[outcome][0]
     text = f"Outcome: {label}" if not before else f"Outcome changed from {OUTCOMES[before][0]} to {label}"
     add_entry(case, outcome_on, text, author_label=actor_label)
+    _keep_confirmation(case, reason, outcome_on, actor_label)
     record("lado.outcome.recorded" if not before else "lado.outcome.changed", case,
            summary=f"{'Recorded' if not before else 'Changed'} the outcome of {case.reference}",
            details={"outcome": outcome, "before": before or None, "outcome_on": outcome_on.isoformat(),

@@ -49,6 +49,17 @@ def demo_cases(tenant, settings) -> None:
                          today, actor_label=actor)
     rules.add_employer_action(open_referral, "redeployment", add_working_days(today, -5),
                               f"{DEMO} Moved to duties without unsupervised contact.", today, actor_label=actor)
+    # Recording its outcome asks the LADO to confirm closing while the police are still looking into it.
+    rules.set_process(open_referral, "police", "under_way", add_working_days(today, -4), None,
+                      f"{DEMO} Police considering a criminal investigation.", today, actor_label=actor)
+
+    # Sent by a school through the form this morning: new, at the top of the list until a LADO takes it on.
+    rules.create_case(
+        kind="referral", local_authority=la, received_on=today, today=today, source="agency_form",
+        details=_details("Alex Madeup", "PE teacher", "education",
+                         "A pupil told their form tutor the PE teacher sends them private messages on social media.",
+                         harm_criteria=["risk"], category="sexual", concern_on=today),
+        children=[{"initials": "GH", "age": 14, "gender": "girl"}], actor_label=f"{DEMO} Referrer")
 
     old = today - timedelta(days=150)
     concluded = rules.create_case(

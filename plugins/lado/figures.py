@@ -6,7 +6,8 @@ What is counted, and when:
 - a **referral** in the year it became one (``referred_on``: the contact, or the conversion of a
   consultation). A case is counted once, as what it is now: a consultation converted to a referral counts as
   a referral only;
-- **outcomes** and **timeliness** over the referrals whose outcome was recorded in the year (``closed_on``);
+- **outcomes** and **timeliness** over the referrals whose outcome was recorded in the year (``closed_on``),
+  outcomes beside those recorded in the year before;
 - the **delay from concern to contact** over the year's consultations and referrals with a concern date.
 
 Breakdowns by referring sector, employer sector and category are of the year's referrals, with the year's
@@ -35,6 +36,7 @@ from core.calendar import working_days_between
 from core.db import db
 from core.reports.services import FinancialYear
 from core.tenancy.models import LocalAuthority
+from core.wording import plural
 from plugins.lado.models import CATEGORIES, OUTCOMES, SECTORS, LadoCase
 from plugins.lado.timeliness import EXPECTED_CONTACT_DAYS, EXPECTED_SHARE, MILESTONES, band
 
@@ -178,7 +180,7 @@ def lado_figures(year: FinancialYear | int, local_authority_ids: frozenset[int] 
         LadoCase.referred_on, LadoCase.closed_on, LadoCase.outcome, LadoCase.category, LadoCase.referring_sector,
         LadoCase.employer_sector,
     ).where(or_(span, and_(LadoCase.referred_on >= last.start, LadoCase.referred_on <= year.end),
-                and_(LadoCase.closed_on >= year.start, LadoCase.closed_on <= year.end)))
+                and_(LadoCase.closed_on >= last.start, LadoCase.closed_on <= year.end)))
     if local_authority_ids is not None:
         stmt = stmt.where(LadoCase.local_authority_id.in_(sorted(local_authority_ids)))
     rows = db.session.execute(stmt).all()
@@ -201,14 +203,18 @@ def lado_figures(year: FinancialYear | int, local_authority_ids: frozenset[int] 
         by_la.append(AuthorityRow(la.key, la.name, Change(count(consultations, "this"), count(consultations, "last")),
                                   Change(count(referrals, "this"), count(referrals, "last"))))
 
-    resolved = [r for r in rows if r.kind == "referral" and r.status == "closed" and _in(r.closed_on, year)
+    def concluded(fy: FinancialYear) -> list:
+        return [r for r in rows if r.kind == "referral" and r.status == "closed" and _in(r.closed_on, fy)
                 and r.referred_on is not None]
+
+    resolved = concluded(year)
     bands = [band(r.referred_on, r.closed_on) for r in resolved]
     within = {m: sum(1 for b in bands if b is not None and b <= m) for m in MILESTONES}
     contacts = [r for r in consultations["this"] + referrals["this"] if r.concern_on is not None]
     on_time = sum(1 for r in contacts if working_days_between(r.concern_on, r.received_on) <= EXPECTED_CONTACT_DAYS)
     outcomes = Counter(r.outcome for r in resolved)
-    outcome_rows = [Row(k, label, Change(outcomes[k], 0), 0, percent(outcomes[k], len(resolved)))
+    outcomes_before = Counter(r.outcome for r in concluded(last))
+    outcome_rows = [Row(k, label, Change(outcomes[k], outcomes_before[k]), 0, percent(outcomes[k], len(resolved)))
                     for k, (label, _definition) in OUTCOMES.items()]
 
     breakdowns = [
@@ -318,7 +324,7 @@ def table_rows(figures: Figures) -> list[list]:
             change_row(b.title, r.label, r.referrals, r.share, r.consultations if b.key != "outcome" else "")
     t = figures.timeliness
     for m in MILESTONES:
-        out.append(["Timeliness", f"Resolved within {m} month{'s' if m > 1 else ''} (expected {EXPECTED_SHARE[m]}%)",
+        out.append(["Timeliness", f"Resolved within {plural(m, 'month')} (expected {EXPECTED_SHARE[m]}%)",
                     t.within[m], "", "", "", _blank(_number(t.share(m))), ""])
     out.append(["Timeliness", "Resolved in more than 12 months", t.beyond_twelve, "", "", "",
                 _blank(_number(percent(t.beyond_twelve, t.resolved))), ""])

@@ -8,6 +8,13 @@ references and dates only: email leaves the platform, so it never carries a name
 
 Recipients are the settings' ``reminder_emails`` (who get every case), or else the active members holding
 the ``lado_officer`` role, each told only of the cases of the local authorities their membership covers.
+
+It runs every day, weekends and bank holidays included, and counts in working days (``core.calendar``): no
+working day passes while the service is shut, so on a Saturday or a bank holiday a case is stale only if it
+already was on the working day before (``timeliness.stale_before``), and the Saturday run finds nothing
+stale that the next working day would not. What falls due on a calendar date (a month since the referral,
+a review date) is due the same on any day of the week. Running daily rather than on working days only
+means a run the scheduler missed is made up the next day, whatever day that is.
 """
 
 from __future__ import annotations
@@ -17,17 +24,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
-from core.auth.models import Membership, Role, User
 from core.calendar import london_day
 from core.db import db
 from core.jobs.models import SentReminder
 from core.jobs.reminders import remind_once
+from core.wording import plural
+from plugins.lado.cases import officers
 from plugins.lado.models import LadoCase
 from plugins.lado.timeliness import stale_before, timeliness
-
-OFFICER_ROLE = "lado_officer"
 
 
 @dataclass(frozen=True)
@@ -57,28 +62,18 @@ def due_items(today: date, stale_days: int) -> list[Item]:
                 months = clock.passed[-1]
                 items.append(Item(
                     f"lado:overdue:{case.id}:{months}", case.local_authority_id,
-                    f"{case.reference}: referral open for more than {months} month{'s' if months > 1 else ''} "
+                    f"{case.reference}: referral open for more than {plural(months, 'month')} "
                     f"(referred on {case.referred_on:%-d %B %Y}, no outcome yet)"))
             if case.last_activity_at < stale_moment:
                 last = london_day(case.last_activity_at)
                 items.append(Item(
                     f"lado:stale:{case.id}:{last.isoformat()}", case.local_authority_id,
-                    f"{case.reference}: no activity since {last:%-d %B %Y} ({stale_days} working days or more)"))
+                    f"{case.reference}: no activity since {last:%-d %B %Y} ({plural(stale_days, 'working day')} or more)"))
         elif case.review_on is not None and case.review_on <= today:
             what = "due for removal (malicious)" if case.outcome == "malicious" else "due for a retention review"
             items.append(Item(f"lado:review:{case.id}:{case.review_on.isoformat()}", case.local_authority_id,
                               f"{case.reference}: {what} since {case.review_on:%-d %B %Y}"))
     return items
-
-
-def _officers() -> list[tuple[str, frozenset[int] | None]]:
-    """(email, local authority ids or None for all) of each active member holding the officer role."""
-    memberships = db.session.scalars(
-        select(Membership).join(Membership.roles).join(User, User.id == Membership.user_id)
-        .where(Role.key == OFFICER_ROLE, Membership.status == "active", User.active.is_(True))
-        .options(selectinload(Membership.local_authorities), selectinload(Membership.user))
-    ).unique().all()
-    return [(m.user.email, frozenset(la.id for la in m.local_authorities) or None) for m in memberships]
 
 
 def sweep(tenant, settings, today: date) -> list[str]:
@@ -92,7 +87,7 @@ def sweep(tenant, settings, today: date) -> list[str]:
     if not new:
         return []
     explicit = list((settings or {}).get("reminder_emails") or [])
-    recipients = [(email, None) for email in explicit] if explicit else _officers()
+    recipients = [(email, None) for email in explicit] if explicit else officers()
     delivered: set[str] = set()
     for email, limit in recipients:
         theirs = [item for item in new if limit is None or item.local_authority_id in limit]
@@ -101,10 +96,12 @@ def sweep(tenant, settings, today: date) -> list[str]:
         delivered.update(item.key for item in theirs)
         digest = hashlib.sha256("|".join([email] + [i.key for i in theirs]).encode()).hexdigest()[:16]
         lines = "\n".join(f"- {item.line}" for item in theirs)
+        one = len(theirs) == 1
         remind_once(
             f"lado:sweep:{today.isoformat()}:{digest}", [email],
-            f"{tenant.short_name} LADO: {len(theirs)} case{'s' if len(theirs) != 1 else ''} need attention",
-            f"These LADO cases of {tenant.name} need attention today ({today:%-d %B %Y}):\n\n{lines}\n\n"
+            f"{tenant.short_name} LADO: {plural(len(theirs), 'case')} {'needs' if one else 'need'} attention",
+            f"{'This LADO case' if one else 'These LADO cases'} of {tenant.name} {'needs' if one else 'need'} "
+            f"attention today ({today:%-d %B %Y}):\n\n{lines}\n\n"
             "Sign in to the platform to see them. This email names case references only.",
             purpose="lado-reminder",
         )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.auth.models import User
 from core.db import Base, utcnow
 from core.tenancy.isolation import TenantScoped
 from core.tenancy.models import Agency, LocalAuthority
@@ -97,9 +99,12 @@ EMPLOYER_ACTIONS = {
     "resignation": "Resigned",
     "other": "Other action",
 }
+# The processes that run beside the LADO's and decide much of its outcome. One still under way holds a case
+# open unless the LADO confirms closing it and says why (``cases.check_open_processes``).
 PROCESS_KINDS = {
     "police": "Police investigation",
     "social_care": "Children's social care (section 47 enquiry or assessment)",
+    "disciplinary": "Employer's disciplinary process",
 }
 PROCESS_STATUSES = {"not_needed": "Not needed", "under_way": "Under way", "concluded": "Concluded"}
 MEETING_KINDS = {"initial": "Initial allegation management meeting", "review": "Review meeting"}
@@ -156,6 +161,17 @@ class LadoCase(TenantScoped, Base):
     regulator_referred_on: Mapped[date | None]
     employer_learning: Mapped[str] = mapped_column(Text, default="")
 
+    # Closed while a parallel process was still under way: which ones (kinds), and the LADO's confirmation.
+    closed_while_open: Mapped[list] = mapped_column(default=list)
+    closed_while_open_reason: Mapped[str] = mapped_column(Text, default="")
+    closed_while_open_by: Mapped[str] = mapped_column(String(254), default="")
+    closed_while_open_at: Mapped[datetime | None]
+
+    # The LADO who took the case on. A referral from outside the service (the form) waits unallocated, at the
+    # top of the list, until one does.
+    allocated_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    allocated_at: Mapped[datetime | None]
+
     review_on: Mapped[date | None] = mapped_column(index=True)
     review_extended: Mapped[bool] = mapped_column(default=False)  # set at a review: settings no longer move it
     removed_on: Mapped[date | None]
@@ -166,6 +182,7 @@ class LadoCase(TenantScoped, Base):
 
     local_authority: Mapped[LocalAuthority] = relationship()
     referrer_agency: Mapped[Agency | None] = relationship()
+    allocated_to: Mapped[User | None] = relationship(foreign_keys=[allocated_to_id])
     children: Mapped[list[LadoChild]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="LadoChild.id")
     meetings: Mapped[list[LadoMeeting]] = relationship(
@@ -189,6 +206,19 @@ class LadoCase(TenantScoped, Base):
     @property
     def removed(self) -> bool:
         return self.removed_on is not None
+
+    @hybrid_property
+    def awaiting_allocation(self) -> bool:
+        """A referral sent from outside the service (the form) that no LADO has taken on yet. The same rule
+        in SQL, so that the case list can put them first in the query that pages it."""
+        return (self.kind == "referral" and self.status == "open" and self.source == "agency_form"
+                and self.allocated_to_id is None)
+
+    @awaiting_allocation.inplace.expression
+    @classmethod
+    def _awaiting_allocation_expression(cls):
+        return and_(cls.kind == "referral", cls.status == "open", cls.source == "agency_form",
+                    cls.allocated_to_id.is_(None))
 
 
 class LadoChild(TenantScoped, Base):

@@ -19,6 +19,11 @@ The date of the allegation is the date of the concern, or the contact with the L
 date is not known. A date is a *review*: the LADO decides then to keep the record longer (with a reason) or
 to remove its personal data. Removal keeps what the figures of past years count (reference, local
 authority, dates, sectors, category, harm test, outcome) and deletes everything that identifies anyone.
+
+The guidance's own date (``guidance_date``) is a floor nothing goes below: not the settings (their minimums
+are the guidance's, ``GUIDANCE_YEARS`` and ``LOWEST_PENSION_AGE``, and settings saved before those were
+enforced are raised to them), not a date set at a review, and not a removal. For false and unfounded
+allegations the floor is the ten years; consultations and malicious allegations have none.
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ from plugins.lado.timeliness import add_years
 
 KEPT_OUTCOMES = frozenset({"substantiated", "unsubstantiated"})
 REVIEWED_OUTCOMES = frozenset({"false", "unfounded"})
+
+# The guidance's minimums. Ten years from the allegation at least; and "normal pension age", which the setting
+# stands for when a person's own pension date is not recorded: the State Pension age, 66 at the lowest for
+# anyone still short of it (67 for most people now working), so a setting below 66 would let records go
+# before the guidance's date.
+GUIDANCE_YEARS = 10
+LOWEST_PENSION_AGE = 66
+HIGHEST_PENSION_AGE = 75
 
 
 @dataclass(frozen=True)
@@ -57,8 +70,32 @@ def pension_date(case: LadoCase, policy: Policy) -> date | None:
     if case.person_pension_on is not None:
         return case.person_pension_on
     if case.person_born_on is not None:
-        return add_years(case.person_born_on, policy.pension_age)
+        # A pension age saved before the minimum was enforced still counts as the minimum.
+        return add_years(case.person_born_on, max(policy.pension_age, LOWEST_PENSION_AGE))
     return None
+
+
+def guidance_date(case: LadoCase, policy: Policy) -> date | None:
+    """The earliest date the guidance lets the personal data of a closed case go, or None where it sets none
+    (an open case, a consultation, a malicious allegation: removed as soon as it is known)."""
+    if case.status != "closed" or case.closed_on is None or case.kind == "consultation":
+        return None
+    ten_years = add_years(allegation_date(case), GUIDANCE_YEARS)
+    if case.outcome in KEPT_OUTCOMES:
+        pension = pension_date(case, policy)
+        return max(ten_years, pension) if pension else ten_years
+    if case.outcome in REVIEWED_OUTCOMES:
+        return ten_years
+    return None
+
+
+def guidance_reason(case: LadoCase) -> str:
+    """Why the guidance keeps this record to its date, in words for a refusal."""
+    label = (case.outcome_label or "").lower()
+    if case.outcome in KEPT_OUTCOMES:
+        return (f"the guidance keeps a record of an allegation found {label} until the person's normal pension "
+                "age or ten years from the allegation, whichever is later")
+    return f"a record of an allegation found {label} is kept at least ten years from the allegation"
 
 
 def review_date(case: LadoCase, policy: Policy) -> date | None:
@@ -69,21 +106,30 @@ def review_date(case: LadoCase, policy: Policy) -> date | None:
         return add_years(case.closed_on, policy.consultation_review_years)
     alleged = allegation_date(case)
     if case.outcome in KEPT_OUTCOMES:
-        ten_years = add_years(alleged, policy.retention_years)
+        scheduled = add_years(alleged, policy.retention_years)
         pension = pension_date(case, policy)
-        return max(ten_years, pension) if pension else ten_years
-    if case.outcome in REVIEWED_OUTCOMES:
-        return add_years(alleged, policy.false_unfounded_review_years)
-    if case.outcome == "malicious":
+        scheduled = max(scheduled, pension) if pension else scheduled
+    elif case.outcome in REVIEWED_OUTCOMES:
+        scheduled = add_years(alleged, policy.false_unfounded_review_years)
+    elif case.outcome == "malicious":
         return case.closed_on
-    return None
+    else:
+        return None
+    # The partnership's schedule may keep longer than the guidance, never shorter.
+    return max(scheduled, guidance_date(case, policy))
 
 
 def refresh_review_date(case: LadoCase, policy: Policy) -> None:
-    """Recompute the stored date, unless the LADO has set one at a review since."""
-    if case.removed_on is not None or case.review_extended:
+    """Recompute the stored date, unless the LADO has set one at a review since; a date set at a review
+    that the guidance's date has overtaken (a date of birth recorded since, say) is brought up to it."""
+    if case.removed_on is not None:
         return
-    case.review_on = review_date(case, policy)
+    if not case.review_extended:
+        case.review_on = review_date(case, policy)
+        return
+    floor = guidance_date(case, policy)
+    if floor is not None and (case.review_on is None or case.review_on < floor):
+        case.review_on = floor
 
 
 def due_for_removal(case: LadoCase) -> bool:
@@ -94,21 +140,47 @@ def is_due(case: LadoCase, today: date) -> bool:
     return case.removed_on is None and case.review_on is not None and case.review_on <= today
 
 
-def remove_personal_data(case: LadoCase, today: date, actor_label: str = "") -> None:
-    """Delete everything in the case that identifies anyone. Refused before the case is due, unless its
-    outcome is malicious (removed as soon as it is known)."""
+def check_removal(case: LadoCase, today: date, policy: Policy) -> None:
+    """Refuse the removal of a case's personal data (CaseError, with the reason) unless it is allowed today:
+    a malicious allegation at once; any other case once its review is due and never before the guidance's
+    date, whatever date a review may have set."""
     if case.removed_on is not None:
         raise CaseError("The personal data of this case was already removed")
     if case.status != "closed":
         raise CaseError("An open case cannot have its personal data removed: record its outcome first")
-    if not (case.outcome == "malicious" or is_due(case, today)):
+    if case.outcome == "malicious":
+        return
+    if not is_due(case, today):
         raise CaseError(f"This case is not due for review until {case.review_on:%-d %B %Y}")
+    floor = guidance_date(case, policy)
+    if floor is not None and today < floor:
+        raise CaseError(f"The personal data cannot be removed before {floor:%-d %B %Y}: {guidance_reason(case)}. "
+                        "Keep the record until then at least")
+
+
+def may_remove(case: LadoCase, today: date, policy: Policy) -> bool:
+    """Whether ``check_removal`` allows the removal today: whether the case page offers it."""
+    try:
+        check_removal(case, today, policy)
+    except CaseError:
+        return False
+    return True
+
+
+def remove_personal_data(case: LadoCase, today: date, actor_label: str = "", policy: Policy | None = None) -> None:
+    """Delete everything in the case that identifies anyone, if ``check_removal`` allows it today."""
+    check_removal(case, today, policy or Policy())
     for name in ("summary", "referrer_name", "referrer_role", "referrer_contact", "person_name", "person_role",
                  "person_employer", "advice", "outcome_note", "employer_learning"):
         setattr(case, name, "")
     case.person_born_on = case.person_pension_on = None
     case.referrer_agency = None
     case.submitted_by_id = None
+    # A closure confirmed past an open process goes with the processes: its reason is free text that may name
+    # the person or a child, and who confirmed it and who took the case on name the LADOs, as the record did.
+    case.closed_while_open, case.closed_while_open_reason = [], ""
+    case.closed_while_open_by, case.closed_while_open_at = "", None
+    case.allocated_to, case.allocated_at = None, None
     case.children.clear()
     case.meetings.clear()
     case.employer_actions.clear()
@@ -124,18 +196,37 @@ def remove_personal_data(case: LadoCase, today: date, actor_label: str = "") -> 
     db.session.flush()
 
 
-def extend_review(case: LadoCase, until: date, reason: str, today: date, actor_label: str = "") -> None:
-    """Keep the record longer after a review: a later review date and why."""
-    reason = clean(reason, multiline=True)
+def check_keep_until(case: LadoCase, until: date, today: date, policy: Policy) -> str | None:
+    """What is wrong with ``until`` as the next review date of a record kept longer, or None. It is after
+    today, and never before the guidance's date."""
+    if until <= today:
+        return "The next review must be after today"
+    floor = guidance_date(case, policy)
+    if floor is not None and until < floor:
+        return f"Keep the record until {floor:%-d %B %Y} or later: {guidance_reason(case)}"
+    return None
+
+
+def check_keepable(case: LadoCase) -> None:
+    """Refuse keeping the record longer (CaseError, about the case rather than a date) where there is no review
+    to move: the data is gone, the case is open, or it is a malicious allegation, which is removed."""
     if case.removed_on is not None:
         raise CaseError("The personal data of this case was already removed")
     if case.status != "closed":
         raise CaseError("An open case has no review date yet")
     if case.outcome == "malicious":
-        raise CaseError("A malicious allegation is removed, not kept: guidance says its details go", "until")
+        raise CaseError("A malicious allegation is removed, not kept: guidance says its details go")
+
+
+def extend_review(case: LadoCase, until: date, reason: str, today: date, actor_label: str = "",
+                  policy: Policy | None = None) -> None:
+    """Keep the record longer after a review: a later review date and why."""
+    reason = clean(reason, multiline=True)
+    check_keepable(case)
     problems = {}
-    if until <= today:
-        problems["until"] = "The next review must be after today"
+    wrong_date = check_keep_until(case, until, today, policy or Policy())
+    if wrong_date:
+        problems["until"] = wrong_date
     if not reason:
         problems["reason"] = "Say why the record is kept longer"
     elif len(reason) > 2000:

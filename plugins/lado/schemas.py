@@ -20,9 +20,29 @@ from plugins.lado.models import (
     REGULATORS,
     SECTORS,
 )
+from plugins.lado.retention import GUIDANCE_YEARS, HIGHEST_PENSION_AGE, LOWEST_PENSION_AGE
 from plugins.lado.timeliness import timeliness
 
 _SPLIT = re.compile(r"[,;\s]+")
+_PAIR = re.compile(r"\s*=\s*")
+
+
+def _service_entry_is_valid(entry: str) -> bool:
+    key, sign, address = entry.partition("=")
+    try:
+        validate.Email()(address)
+    except ValidationError:
+        return False
+    return bool(sign and key)
+
+
+def service_emails(settings: dict | None) -> dict[str, str]:
+    """{local authority key: the address of its LADO service}, from the settings' ``key=address`` entries."""
+    pairs = (entry.partition("=") for entry in (settings or {}).get("service_emails") or [])
+    return {key: address for key, _sign, address in pairs}
+
+
+_AT_LEAST_TEN = f"Enter a number of years from {GUIDANCE_YEARS} to 100: the guidance keeps records at least {GUIDANCE_YEARS} years"
 
 
 class LadoSettings(Schema):
@@ -34,6 +54,12 @@ class LadoSettings(Schema):
         metadata={"label": "Local authorities running a LADO service",
                   "description": "Their keys, separated by commas (for example kensington-chelsea, westminster). "
                                  "Leave empty for every local authority of the partnership."})
+    service_emails = fields.List(
+        fields.String(validate=validate.Length(min=3, max=320)), load_default=list,
+        metadata={"label": "Email address of each local authority's LADO service (optional)",
+                  "description": "One per local authority, as key=address, separated by commas (for example "
+                                 "westminster=lado@westminster.example.org). A referral sent through the form is "
+                                 "announced there at once; without one, to who gets the daily reminders."})
     stale_days = fields.Integer(
         load_default=20, validate=validate.Range(min=1, max=250, error="Enter a number of days from 1 to 250"),
         metadata={"label": "Days without activity before a case is stale",
@@ -43,21 +69,30 @@ class LadoSettings(Schema):
         metadata={"label": "Who gets the daily reminders (optional)",
                   "description": "Email addresses separated by commas. Leave empty to remind the members holding "
                                  "the LADO officer role, each about their own local authorities."})
+    # The retention settings cannot go below the guidance's minimums (``retention``): a lower one would let a
+    # record's personal data go before the date Keeping Children Safe in Education keeps it to.
     pension_age = fields.Integer(
-        load_default=67, validate=validate.Range(min=55, max=75, error="Enter an age from 55 to 75"),
+        load_default=67,
+        validate=validate.Range(min=LOWEST_PENSION_AGE, max=HIGHEST_PENSION_AGE,
+                                error=f"Enter an age from {LOWEST_PENSION_AGE} to {HIGHEST_PENSION_AGE}: the "
+                                      f"State Pension age is at least {LOWEST_PENSION_AGE}"),
         metadata={"label": "Normal pension age (years)",
-                  "description": "Used with a person's date of birth when their pension date is not known."})
+                  "description": f"Used with a person's date of birth when their pension date is not known. "
+                                 f"At least {LOWEST_PENSION_AGE}, the lowest State Pension age."})
     retention_years = fields.Integer(
-        load_default=10, validate=validate.Range(min=10, max=100, error="Enter at least 10 years (the guidance's minimum)"),
+        load_default=10, validate=validate.Range(min=GUIDANCE_YEARS, max=100, error=_AT_LEAST_TEN),
         metadata={"label": "Years to keep substantiated and unsubstantiated cases at least",
-                  "description": "From the allegation, or until the person's pension age if that is later."})
+                  "description": "From the allegation, or until the person's pension age if that is later. "
+                                 "At least 10, the guidance's minimum."})
     false_unfounded_review_years = fields.Integer(
-        load_default=10, validate=validate.Range(min=1, max=100, error="Enter a number of years from 1 to 100"),
+        load_default=10, validate=validate.Range(min=GUIDANCE_YEARS, max=100, error=_AT_LEAST_TEN),
         metadata={"label": "Years before false and unfounded cases are reviewed",
-                  "description": "From the allegation."})
+                  "description": "From the allegation. At least 10, the guidance's minimum."})
     consultation_review_years = fields.Integer(
         load_default=10, validate=validate.Range(min=1, max=100, error="Enter a number of years from 1 to 100"),
-        metadata={"label": "Years before consultations are reviewed", "description": "From when they were closed."})
+        metadata={"label": "Years before consultations are reviewed",
+                  "description": "From when they were closed. The guidance sets no minimum for advice given "
+                                 "below the harm threshold."})
 
     @pre_load
     def _split_lists(self, data, **_):
@@ -65,12 +100,13 @@ class LadoSettings(Schema):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for name in ("local_authorities", "reminder_emails"):
+        for name in ("local_authorities", "reminder_emails", "service_emails"):
             value = data.get(name)
             if isinstance(value, str):
                 value = [value]
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                data[name] = [part for v in value for part in _SPLIT.split(v) if part]
+                # "key = address" typed with spaces is one entry, not three.
+                data[name] = [part for v in value for part in _SPLIT.split(_PAIR.sub("=", v)) if part]
         return data
 
     @validates_schema
@@ -78,6 +114,17 @@ class LadoSettings(Schema):
         keys = data.get("local_authorities") or []
         if len(set(keys)) != len(keys):
             raise ValidationError("Name each local authority once", "local_authorities")
+
+    @validates_schema
+    def _service_emails(self, data, **_):
+        entries = data.get("service_emails") or []
+        keys = [entry.partition("=")[0] for entry in entries]
+        bad = [entry for entry in entries if not _service_entry_is_valid(entry)]
+        if bad:
+            raise ValidationError(f"Write each as key=address, like westminster=lado@westminster.example.org "
+                                  f"(not {bad[0]})", "service_emails")
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Give each local authority one address", "service_emails")
 
 
 # -- the API ---------------------------------------------------------------------------------------------
@@ -150,6 +197,12 @@ class OutcomeSchema(Schema):
     regulator = _one_of(REGULATORS, blank=True, load_default="", metadata={"description": ", ".join(REGULATORS)})
     regulator_referred_on = fields.Date(load_default=None, allow_none=True, validate=_DATES)
     employer_learning = _text(20_000, load_default="")
+    confirm_open_processes = fields.Boolean(
+        load_default=False, metadata={"description": "Close although a parallel process (police, children's social "
+                                                     "care, the employer's disciplinary) is still under way: needs "
+                                                     "open_processes_reason"})
+    open_processes_reason = _text(20_000, load_default="",
+                                  metadata={"description": "Why the case closes before the process ends"})
 
 
 class ConversionSchema(Schema):
@@ -221,6 +274,8 @@ class CaseSummarySchema(Schema):
     review_on = fields.Date(allow_none=True)
     removed_on = fields.Date(allow_none=True)
     overdue = fields.Method("_overdue", metadata={"description": "An open referral past one month"})
+    awaiting_allocation = fields.Boolean(
+        metadata={"description": "A referral sent through the form that no LADO has taken on yet"})
 
     def _overdue(self, case):
         return timeliness(case, london_today()).overdue
@@ -292,9 +347,25 @@ class CaseDetailSchema(CaseSummarySchema):
     processes = fields.List(fields.Nested(ProcessOutSchema))
     record = fields.List(fields.Nested(EntryOutSchema), attribute="entries")
     timeliness = fields.Method("_timeliness")
+    allocated_to = fields.Method("_allocated_to", metadata={"description": "The name of the LADO who took the case "
+                                                                          "on; null while nobody has"})
+    allocated_at = fields.DateTime(allow_none=True)
+    closed_while_open = fields.Method(
+        "_closed_while_open", metadata={"description": "Null, or the parallel processes still under way when the "
+                                                       "case was closed and the LADO's confirmation"})
 
     def _timeliness(self, case):
         return TimelinessSchema().dump(timeliness(case, london_today()))
+
+    def _allocated_to(self, case):
+        return case.allocated_to.name if case.allocated_to is not None else None
+
+    def _closed_while_open(self, case):
+        if not case.closed_while_open:
+            return None
+        at = case.closed_while_open_at
+        return {"processes": list(case.closed_while_open), "reason": case.closed_while_open_reason,
+                "by": case.closed_while_open_by, "at": at.isoformat() if at else None}
 
 
 class SubmissionSchema(Schema):

@@ -9,14 +9,15 @@ from sqlalchemy.orm import selectinload
 
 from core.auth.models import Role, RolePermission
 from core.db import db
-from plugins.lado.cases import unknown_authorities
+from plugins.lado.cases import OFFICER_ROLE, unknown_authorities
 from plugins.lado.models import LadoCase
 from plugins.lado.retention import Policy, refresh_review_date
+from plugins.lado.schemas import service_emails
 
 # There is no default LADO role, so the module brings two. A tenant admin gives them to people and may change
 # what they grant afterwards: they are ordinary roles, made once and never overwritten.
 ROLES = {
-    "lado_officer": (
+    OFFICER_ROLE: (
         "LADO officer",
         "Local Authority Designated Officer: reads and manages allegations against people who work with children, "
         "and downloads case lists. Limit the member to their local authorities.",
@@ -31,15 +32,23 @@ ROLES = {
 
 
 def check_settings(settings: dict) -> None:
-    """The settings' local authorities must be the partnership's: refused with the keys it does have."""
-    unknown = unknown_authorities(settings.get("local_authorities") or [])
-    if unknown:
-        from core.tenancy.models import LocalAuthority
+    """The settings' local authorities (those running a service, those given a service address) must be the
+    partnership's: refused with the keys it does have."""
+    problems = {}
+    for name, keys in (("local_authorities", settings.get("local_authorities") or []),
+                       ("service_emails", list(service_emails(settings)))):
+        unknown = unknown_authorities(keys)
+        if unknown:
+            problems[name] = [f"{', '.join(unknown)} {'is not a local authority' if len(unknown) == 1 else 'are not local authorities'}"
+                              f" of this partnership: choose from {_known_keys()}"]
+    if problems:
+        raise ValidationError(problems)
 
-        known = ", ".join(db.session.scalars(select(LocalAuthority.key).order_by(LocalAuthority.key))) or "none"
-        raise ValidationError({"local_authorities": [
-            f"{', '.join(unknown)} {'is not a local authority' if len(unknown) == 1 else 'are not local authorities'}"
-            f" of this partnership: choose from {known}"]})
+
+def _known_keys() -> str:
+    from core.tenancy.models import LocalAuthority
+
+    return ", ".join(db.session.scalars(select(LocalAuthority.key).order_by(LocalAuthority.key))) or "none"
 
 
 def ensure_roles() -> list[str]:
@@ -58,9 +67,10 @@ def ensure_roles() -> list[str]:
 
 
 def refresh_review_dates(policy: Policy) -> None:
+    """Bring every stored review date in line with the settings. A date set at a review keeps its place, but
+    one left before the guidance's date (set before that rule existed) is brought up to it."""
     cases = db.session.scalars(
-        select(LadoCase).where(LadoCase.status == "closed", LadoCase.removed_on.is_(None),
-                               LadoCase.review_extended.is_(False))
+        select(LadoCase).where(LadoCase.status == "closed", LadoCase.removed_on.is_(None))
         .options(selectinload(LadoCase.local_authority))
     ).all()
     for case in cases:

@@ -20,7 +20,8 @@ import calendar as month_calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from core.calendar import LONDON, add_working_days, working_days_between
+from core.calendar import LONDON, add_working_days, is_working_day, working_days_between
+from core.wording import plural
 
 EXPECTED_CONTACT_DAYS = 1
 MILESTONES = (1, 3, 12)  # months from referral to outcome: the national expectations
@@ -103,16 +104,15 @@ class Timeliness:
         """In words, for a page: how the referral did or is doing against the expectations."""
         if self.referred_on is None:
             return "Not a referral: no referral clock runs"
+        days = plural(self.working_days, "working day")
         if self.resolved_on is not None:
             months = self.band
             if months is None:
-                return f"Resolved in more than 12 months ({self.working_days} working days)"
-            return f"Resolved within {months} month{'s' if months > 1 else ''} ({self.working_days} working days)"
+                return f"Resolved in more than 12 months ({days})"
+            return f"Resolved within {plural(months, 'month')} ({days})"
         if self.passed:
-            months = self.passed[-1]
-            return (f"Open for more than {months} month{'s' if months > 1 else ''} "
-                    f"({self.working_days} working days)")
-        return f"Open for {self.working_days} working days, within one month"
+            return f"Open for more than {plural(self.passed[-1], 'month')} ({days})"
+        return f"Open for {days}, within one month"
 
 
 def timeliness(case, today: date) -> Timeliness:
@@ -131,8 +131,21 @@ def overdue_cutoff(today: date, months: int = 1) -> date:
     return day
 
 
+def last_working_day(today: date) -> date:
+    """``today`` if it is a working day, else the working day before it: the day whose count of working
+    days gone a weekend or a bank holiday shares (none passes while the service is shut)."""
+    return today if is_working_day(today) else add_working_days(today, -1)
+
+
 def stale_before(today: date, stale_days: int) -> datetime:
     """The moment before which a case's last activity makes it stale: ``stale_days`` working days have
-    passed since the day it was last touched (that day does not count, as with every clock here)."""
-    day = add_working_days(today, -stale_days) + timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
+    passed since the day it was last touched (that day does not count, as with every clock here), that is
+    ``working_days_between(last_day, today) >= stale_days``, whatever day it is checked.
+
+    Counted back from the last working day: counting back from a Saturday or a bank holiday would take the
+    day before as the first of the days gone and call a case stale one working day early (after four on a
+    Saturday, with five set)."""
+    last_stale = add_working_days(last_working_day(today), -stale_days)
+    # Activity on the weekend or bank holiday after that day is as old, in working days, as on that day.
+    first_fresh = add_working_days(last_stale, 1)
+    return datetime.combine(first_fresh, time(0), tzinfo=LONDON).astimezone(UTC)

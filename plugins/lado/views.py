@@ -15,7 +15,20 @@ import csv
 import io
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import case as when
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import selectinload
 
@@ -27,6 +40,7 @@ from core.reports.services import FinancialYear
 from core.tenancy.models import Agency, LocalAuthority
 from core.web.forms import FormErrors
 from core.web.pagination import page_of
+from core.wording import plural
 from plugins.lado import access, retention
 from plugins.lado import cases as rules
 from plugins.lado.charts import bar_chart
@@ -169,6 +183,12 @@ def _recordable_authorities(permission: str = MANAGE) -> list[LocalAuthority]:
     return [la for la in rules.service_authorities(access.settings()) if limit is None or la.id in limit]
 
 
+def announce(case: LadoCase) -> None:
+    """Tell the LADO service of a referral sent from outside it, in the transaction that saves it."""
+    link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("lado.cases")
+    rules.announce_referral(case, access.settings(), g.tenant.short_name, link)
+
+
 def _download(content: bytes, content_type: str, filename: str) -> Response:
     response = Response(content, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -255,14 +275,16 @@ def cases():
         stmt = stmt.where(false())
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     page = page_of(total, PAGE_SIZE, request.args.get("page"))
+    # New referrals no LADO has taken on come first, whatever their date, so that none waits unseen.
     rows = db.session.scalars(
         stmt.options(selectinload(LadoCase.local_authority))
-        .order_by(LadoCase.received_on.desc(), LadoCase.id.desc()).limit(page.size).offset(page.offset)
+        .order_by(when((LadoCase.awaiting_allocation, 0), else_=1), LadoCase.received_on.desc(), LadoCase.id.desc())
+        .limit(page.size).offset(page.offset)
     ).all()
     if rows:
         # A list of names is a view of case data: who saw which cases is in the audit log.
         record("lado.cases.listed", object_type="LadoCase", object_id="",
-               summary=f"Listed {len(rows)} LADO case{'s' if len(rows) != 1 else ''}",
+               summary=f"Listed {plural(len(rows), 'LADO case')}",
                details={"cases": [c.id for c in rows]})
     today = _today()
     stale_moment = stale_before(today, access.settings().get("stale_days", 20))
@@ -385,7 +407,8 @@ def new_case():
         add_rule_errors(errors, exc.errors, "summary")
     if not errors:
         case = rules.create_case(kind=kind, local_authority=local_authority, received_on=received_on,
-                                 today=_today(), details=details, children=children, actor_label=_actor())
+                                 today=_today(), details=details, children=children, allocated_to=g.principal,
+                                 actor_label=_actor())
         db.session.commit()
         flash(f"{case.kind_label} {case.reference} recorded", "success")
         return redirect(url_for("lado.show", lado_case_id=case.id))
@@ -396,13 +419,15 @@ def new_case():
 
 
 def _case_page(case: LadoCase, errors: FormErrors | None = None, status: int = 200):
-    policy = _policy()
+    policy, today = _policy(), _today()
     return _render(
-        "lado/case.html", status, case=case, clock=timeliness(case, _today()), errors=errors or FormErrors(),
+        "lado/case.html", status, case=case, clock=timeliness(case, today), errors=errors or FormErrors(),
         values=_form_values() if request.method == "POST" else {}, manage=access.may(MANAGE),
-        can_retain=access.may(RETENTION), due=retention.is_due(case, _today()),
+        can_retain=access.may(RETENTION), due=retention.is_due(case, today),
+        removable=retention.may_remove(case, today, policy), keep_from=retention.guidance_date(case, policy),
+        keep_reason=retention.guidance_reason(case),
         pension_on=retention.pension_date(case, policy), policy=policy,
-        initial_held=any(m.kind == "initial" for m in case.meetings),
+        initial_held=any(m.kind == "initial" for m in case.meetings), open_processes=rules.open_processes(case),
     )
 
 
@@ -416,8 +441,22 @@ def show(lado_case_id):
     return page
 
 
-def _change(lado_case_id: int, change, message: str, anchor: str, default_field: str, permission: str = MANAGE):
-    """Apply a change from a form on the case page: back to the page, or the page again with the errors."""
+def _refusal(reader: Reader, exc: CaseError, default_field: str) -> FormErrors:
+    """The errors a form is shown again with. A refusal of the change as a whole (the case was closed, converted
+    or its data removed since the form was opened) comes alone, under ``default_field``: the id of something the
+    page always shows, since the form it came from may be gone from the page, and what was typed in it no
+    longer matters. Otherwise every problem of the form and of the rule, each under its field."""
+    errors = FormErrors() if "" in exc.errors else reader.errors
+    add_rule_errors(errors, exc.errors, default_field)
+    return errors
+
+
+def _change(lado_case_id: int, change, message: str, section: str, permission: str = MANAGE):
+    """Apply a change from a form on the case page: back to the page at its ``section`` (an id the page always
+    has), or the page again with the errors, a refusal of the change as a whole leading to that section.
+
+    ``change`` calls its rule even when a date could not be read, so that a case that no longer allows the
+    change says so (see ``_refusal``); what it did is rolled back with the form's own errors."""
     case = _case(lado_case_id, permission, full=True)
     reader = Reader(request.form)
     try:
@@ -426,12 +465,11 @@ def _change(lado_case_id: int, change, message: str, anchor: str, default_field:
             raise CaseError({})
     except CaseError as exc:
         db.session.rollback()
-        errors = reader.errors
-        add_rule_errors(errors, exc.errors, default_field)
+        errors = _refusal(reader, exc, section)
         return _case_page(_case(lado_case_id, permission, full=True), errors, 400)
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("lado.show", lado_case_id=lado_case_id) + f"#{anchor}")
+    return redirect(url_for("lado.show", lado_case_id=lado_case_id) + f"#{section}")
 
 
 @bp.route("/cases/<int:lado_case_id>/details", methods=["GET", "POST"])
@@ -471,14 +509,13 @@ def convert(lado_case_id):
         reader = Reader(request.form)
         referred_on = reader.date("referred_on", "the date it became a referral", required=True)
         try:
-            if referred_on is None:
-                raise CaseError({})
             rules.convert_to_referral(case, referred_on, reader.many("harm_criteria"), reader.choice("category"),
                                       reader.text("reason"), _today(), actor_label=_actor())
+            if reader.errors:
+                raise CaseError({})
         except CaseError as exc:
             db.session.rollback()
-            errors = reader.errors
-            add_rule_errors(errors, exc.errors, "reason")
+            errors = _refusal(reader, exc, "heading")
             values = _form_values()
             case = _case(lado_case_id, MANAGE)
         else:
@@ -493,7 +530,21 @@ def convert(lado_case_id):
 def record_as_consultation(lado_case_id):
     return _change(lado_case_id, lambda case, reader: rules.record_as_consultation(
         case, reader.text("reason"), _today(), actor_label=_actor()),
-        "Recorded as a consultation", "details", "reason")
+        "Recorded as a consultation", "details")
+
+
+def _open_processes_confirmation(reader: Reader) -> dict:
+    """The confirmation a closure needs while a parallel process is under way (see the rules)."""
+    return {"confirm_open_processes": reader.ticked("confirm_open_processes"),
+            "open_processes_reason": reader.text("open_processes_reason")}
+
+
+@bp.route("/cases/<int:lado_case_id>/allocation", methods=["POST"])
+@requires(MANAGE)
+def allocate(lado_case_id):
+    """The LADO signed in takes the case on (or over from a colleague)."""
+    return _change(lado_case_id, lambda case, reader: rules.allocate(case, g.principal, _today(), actor_label=_actor()),
+                   "The case is allocated to you", "allocation")
 
 
 @bp.route("/cases/<int:lado_case_id>/closure", methods=["POST"])
@@ -501,11 +552,10 @@ def record_as_consultation(lado_case_id):
 def close(lado_case_id):
     def change(case, reader):
         closed_on = reader.date("closed_on", "the date the advice was given", required=True)
-        if closed_on is None:
-            raise CaseError({})
-        rules.close_consultation(case, reader.text("advice"), closed_on, _today(), _policy(), actor_label=_actor())
+        rules.close_consultation(case, reader.text("advice"), closed_on, _today(), _policy(), actor_label=_actor(),
+                                 **_open_processes_confirmation(reader))
 
-    return _change(lado_case_id, change, "Consultation closed", "outcome", "advice")
+    return _change(lado_case_id, change, "Consultation closed", "outcome")
 
 
 @bp.route("/cases/<int:lado_case_id>/meetings/new", methods=["GET", "POST"])
@@ -520,15 +570,14 @@ def new_meeting(lado_case_id):
         held_on = reader.date("held_on", "the date of the meeting", required=True)
         next_review = reader.date("next_review_on", "the date of the next review")
         try:
-            if reader.errors:
-                raise CaseError({})
             rules.record_meeting(case, reader.choice("kind"), held_on, reader.text("attendees"),
                                  reader.text("decisions"), reader.text("actions"), next_review, _today(),
                                  actor_label=_actor())
+            if reader.errors:
+                raise CaseError({})
         except CaseError as exc:
             db.session.rollback()
-            errors = reader.errors
-            add_rule_errors(errors, exc.errors, "decisions")
+            errors = _refusal(reader, exc, "heading")
             values = _form_values()
             case = _case(lado_case_id, MANAGE, full=True)
         else:
@@ -544,12 +593,10 @@ def new_meeting(lado_case_id):
 def add_employer_action(lado_case_id):
     def change(case, reader):
         taken_on = reader.date("taken_on", "the date of the action", required=True)
-        if taken_on is None:
-            raise CaseError({})
         rules.add_employer_action(case, reader.choice("action"), taken_on, reader.text("note"), _today(),
                                   actor_label=_actor())
 
-    return _change(lado_case_id, change, "Employer's action recorded", "employer", "action")
+    return _change(lado_case_id, change, "Employer's action recorded", "employer")
 
 
 @bp.route("/cases/<int:lado_case_id>/processes", methods=["POST"])
@@ -558,12 +605,10 @@ def set_process(lado_case_id):
     def change(case, reader):
         started = reader.date("started_on", "the date it started")
         concluded = reader.date("concluded_on", "the date it concluded")
-        if reader.errors:
-            raise CaseError({})
         rules.set_process(case, reader.choice("process_kind"), reader.choice("process_status"), started, concluded,
                           reader.text("process_note"), _today(), actor_label=_actor())
 
-    return _change(lado_case_id, change, "Parallel process updated", "processes", "process_status")
+    return _change(lado_case_id, change, "Parallel process updated", "processes")
 
 
 @bp.route("/cases/<int:lado_case_id>/notes", methods=["POST"])
@@ -571,11 +616,9 @@ def set_process(lado_case_id):
 def add_note(lado_case_id):
     def change(case, reader):
         happened = reader.date("happened_on", "the date", required=True)
-        if happened is None:
-            raise CaseError({})
         rules.add_note(case, happened, reader.text("note_text"), _today(), actor_label=_actor())
 
-    return _change(lado_case_id, change, "Note added to the case record", "record", "note_text")
+    return _change(lado_case_id, change, "Note added to the case record", "record")
 
 
 @bp.route("/cases/<int:lado_case_id>/outcome", methods=["GET", "POST"])
@@ -593,23 +636,23 @@ def outcome(lado_case_id):
         dbs = reader.date("dbs_referred_on", "the date of the DBS referral")
         regulator_on = reader.date("regulator_referred_on", "the date of the referral to the regulator")
         try:
-            if reader.errors:
-                raise CaseError({})
             rules.record_outcome(case, reader.choice("outcome"), outcome_on, reader.text("note"), _today(), _policy(),
                                  dbs_referred_on=dbs, regulator=reader.choice("regulator"),
                                  regulator_referred_on=regulator_on, employer_learning=reader.text("employer_learning"),
-                                 actor_label=_actor())
+                                 actor_label=_actor(), **_open_processes_confirmation(reader))
+            if reader.errors:
+                raise CaseError({})
         except CaseError as exc:
             db.session.rollback()
-            errors = reader.errors
-            add_rule_errors(errors, exc.errors, "outcome")
+            errors = _refusal(reader, exc, "heading")
             values = _form_values()
             case = _case(lado_case_id, MANAGE)
         else:
             db.session.commit()
             flash(f"Outcome of {case.reference} recorded: {case.outcome_label}", "success")
             return redirect(url_for("lado.show", lado_case_id=lado_case_id) + "#outcome")
-    return _render("lado/outcome.html", 400 if errors else 200, case=case, errors=errors, values=values)
+    return _render("lado/outcome.html", 400 if errors else 200, case=case, errors=errors, values=values,
+                   open_processes=rules.open_processes(case))
 
 
 # -- retention -------------------------------------------------------------------------------------------
@@ -629,7 +672,7 @@ def retention_list():
     ).all()
     if rows:
         record("lado.cases.listed", object_type="LadoCase", object_id="",
-               summary=f"Listed {len(rows)} LADO case{'s' if len(rows) != 1 else ''} due for review",
+               summary=f"Listed {plural(len(rows), 'LADO case')} due for review",
                details={"cases": [c.id for c in rows]})
     result = _render("lado/retention.html", due=[c for c in rows if c.review_on <= today],
                      coming=[c for c in rows if c.review_on > today], ahead=REVIEW_AHEAD_DAYS)
@@ -643,20 +686,25 @@ def retain(lado_case_id):
     what = request.form.get("decision", "")
 
     def change(case, reader):
+        # Whether the case allows the decision at all comes first: the page shows a decision's form only when
+        # it does, so that its fields' errors always have their form beside them.
         if what == "remove":
+            retention.check_removal(case, _today(), _policy())
             if not reader.ticked("confirm"):
                 raise CaseError("Confirm that the personal data is to be removed: it cannot be undone", "confirm")
-            retention.remove_personal_data(case, _today(), actor_label=_actor())
+            retention.remove_personal_data(case, _today(), actor_label=_actor(), policy=_policy())
         elif what == "keep":
+            retention.check_keepable(case)
             until = reader.date("until", "the date of the next review", required=True)
             if until is None:
                 raise CaseError({})
-            retention.extend_review(case, until, reader.text("reason"), _today(), actor_label=_actor())
+            retention.extend_review(case, until, reader.text("reason"), _today(), actor_label=_actor(),
+                                    policy=_policy())
         else:
-            raise CaseError("Choose to keep the record or remove its personal data", "decision")
+            raise CaseError("Choose to keep the record or remove its personal data")
 
     message = "Personal data removed" if what == "remove" else "Retention review recorded"
-    return _change(lado_case_id, change, message, "retention", "decision", permission=RETENTION)
+    return _change(lado_case_id, change, message, "retention", permission=RETENTION)
 
 
 # -- figures ---------------------------------------------------------------------------------------------
@@ -689,7 +737,7 @@ def charts_for(figures) -> dict:
         **{b.key: bar_chart(f"{b.title}, {figures.year.label}", b.chart_rows(), id_prefix=f"lado-{b.key}")
            for b in figures.breakdowns},
         "timeliness": bar_chart(f"Referrals resolved within each expectation, {figures.year.label}",
-                                [(f"Within {m} month{'s' if m > 1 else ''}", t.within[m]) for m in MILESTONES]
+                                [(f"Within {plural(m, 'month')}", t.within[m]) for m in MILESTONES]
                                 + [("More than 12 months", t.beyond_twelve)], id_prefix="lado-timeliness"),
     }
 
@@ -781,6 +829,7 @@ def refer():
         case = rules.create_case(kind="referral", local_authority=local_authority, received_on=_today(),
                                  today=_today(), details=details, children=children, source="agency_form",
                                  submitted_by=principal, actor_label=principal.name)
+        announce(case)
         db.session.commit()
         session[SENT_KEY] = case.id
         return redirect(url_for("lado_referrals.sent"))
@@ -805,7 +854,7 @@ def sent():
 
 
 def panel_context() -> dict:
-    """Counts of the cases the member reads: four queries whatever the number of cases."""
+    """Counts of the cases the member reads: five queries whatever the number of cases."""
     if not access.may(READ):
         return {"closed": True}
     limit = access.case_limit(READ)
@@ -818,4 +867,6 @@ def panel_context() -> dict:
         LadoCase.status == "open",
         LadoCase.last_activity_at < stale_before(today, access.settings().get("stale_days", 20))))
     review = db.session.scalar(base.where(LadoCase.removed_on.is_(None), LadoCase.review_on <= today))
-    return {"closed": False, "open": open_count, "overdue": overdue, "stale": stale, "review": review}
+    waiting = db.session.scalar(base.where(LadoCase.awaiting_allocation))
+    return {"closed": False, "open": open_count, "overdue": overdue, "stale": stale, "review": review,
+            "waiting": waiting}

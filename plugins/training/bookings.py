@@ -71,10 +71,6 @@ def charge_for(outcome: str | None, session: TrainingSession, settings: dict) ->
     return settings["no_show_charge_full_day"]
 
 
-def people(n: int) -> str:
-    return f"{n} {'person' if n == 1 else 'people'}"
-
-
 def pounds(pence: int) -> str:
     return f"£{pence // 100:,}.{pence % 100:02d}"
 

@@ -19,6 +19,7 @@ from core.auth.models import User
 from core.db import Base, utcnow
 from core.tenancy.isolation import OfferScoped, TenantScoped
 from core.tenancy.models import Agency
+from core.wording import plural
 
 DELIVERY_MODES = {
     "in_person": "In person",
@@ -82,8 +83,7 @@ class TrainingCourse(OfferScoped, Base):
     @property
     def duration_label(self) -> str:
         hours, minutes = divmod(self.duration_minutes, 60)
-        parts = ([f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []) + \
-            ([f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes else [])
+        parts = ([plural(hours, "hour")] if hours else []) + ([plural(minutes, "minute")] if minutes else [])
         return " ".join(parts) or "0 minutes"
 
 

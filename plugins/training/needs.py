@@ -20,6 +20,7 @@ from core.auth.models import Membership, Role, RolePermission, User, membership_
 from core.db import db
 from core.mail.services import queue_email
 from core.tenancy.models import Agency, Tenant
+from core.wording import plural
 from plugins.training import notices
 from plugins.training.models import DELIVERY_MODES, NEED_RATINGS, TrainingNeedsResponse, TrainingNeedsSurvey
 from plugins.training.services import TrainingError, clean
@@ -104,8 +105,8 @@ def open_survey(survey: TrainingNeedsSurvey, tenant: Tenant, now: datetime) -> i
     subject, body = notices.needs_invitation(tenant, survey.id, survey.title, closes)
     for address in recipients:
         queue_email(address, subject, body, purpose="training-needs")
-    record("training.needs_survey_opened", survey, summary=f"Opened {survey.title} and emailed "
-           f"{len(recipients)} agency safeguarding lead{'s' if len(recipients) != 1 else ''}")
+    record("training.needs_survey_opened", survey,
+           summary=f"Opened {survey.title} and emailed {plural(len(recipients), 'agency safeguarding lead')}")
     return len(recipients)
 
 

@@ -25,6 +25,7 @@ from core.web.forms import FormErrors, validate_form
 from core.web.ids import Id
 from core.web.lookup import get_or_404
 from core.web.pagination import page_of
+from core.wording import plural
 from plugins.training import bookings as rules
 from plugins.training import certificates, context, evaluation, figures, needs, notices, services, sharing
 from plugins.training.models import (
@@ -407,7 +408,7 @@ def edit_session(training_session_id):
                 item = _session(training_session_id)
             else:
                 db.session.commit()
-                flash("Session changed" + (f": {rules.people(len(moved))} from the waiting list now "
+                flash("Session changed" + (f": {plural(len(moved), 'person', 'people')} from the waiting list now "
                                            f"{'has a place' if len(moved) == 1 else 'have places'}" if moved else ""),
                       "success")
                 return redirect(url_for("training.session", training_session_id=training_session_id))
@@ -438,7 +439,7 @@ def cancel_session(training_session_id):
         errors.add("reason", str(exc))
         return _session_page(_session(training_session_id), errors, exc.status)
     db.session.commit()
-    flash(f"Session cancelled: {len(moved)} booking{'s' if len(moved) != 1 else ''} ended and everyone booked "
+    flash(f"Session cancelled: {plural(len(moved), 'booking')} ended and everyone booked "
           "was emailed", "success")
     return redirect(url_for("training.session", training_session_id=training_session_id))
 
@@ -658,7 +659,7 @@ def register(training_session_id):
             entries = rules.register_entries(offer, item)
         else:
             db.session.commit()
-            flash(f"Register saved ({changed} change{'s' if changed != 1 else ''})", "success")
+            flash(f"Register saved ({plural(changed, 'change')})", "success")
             return redirect(url_for("training.register", training_session_id=training_session_id))
     return render_template("training/register.html", session=item, course=item.course, entries=entries,
                            errors=errors, values=request.form, posted=request.method == "POST",
@@ -818,8 +819,7 @@ def _survey_change(training_needs_survey_id: int, change, message):
 @requires("training.needs.manage")
 def open_survey(training_needs_survey_id):
     return _survey_change(training_needs_survey_id, lambda s: needs.open_survey(s, g.tenant, utcnow()),
-                          lambda n: f"Questionnaire opened and sent to {n} agency safeguarding "
-                                    f"lead{'s' if n != 1 else ''}")
+                          lambda n: f"Questionnaire opened and sent to {plural(n, 'agency safeguarding lead')}")
 
 
 @bp.route("/needs/<int:training_needs_survey_id>/close", methods=["POST"])

@@ -4,6 +4,7 @@ South Borough Council) and the module on, people in each LADO-relevant role, and
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -94,6 +95,49 @@ class World:
         client = self.app.test_client()
         login(client, f"{who}@alpha.example")
         return client
+
+
+def api_token(world: World, who: str) -> dict:
+    """Headers with a new API token of one of the world's people."""
+    from core.auth.services import create_api_token, user_by_email
+    from tests.helpers import bearer
+
+    with tenant_scope(world.tenant):
+        _token, plain = create_api_token(user_by_email(f"{who}@alpha.example"), "test")
+    db.session.commit()
+    return bearer(plain)
+
+
+class _Page(HTMLParser):
+    """The ids of a page's elements, and where its error summary's links lead."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.summary_links: list[str] = []
+        self._in_summary = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        if "govuk-error-summary__list" in (attributes.get("class") or ""):
+            self._in_summary = True
+        elif self._in_summary and tag == "a" and (attributes.get("href") or "").startswith("#"):
+            self.summary_links.append(attributes["href"][1:])
+
+    def handle_endtag(self, tag):
+        if tag == "ul":
+            self._in_summary = False
+
+
+def links_lead_somewhere(response) -> list[str]:
+    """The error summary's links (at least one), each checked to lead to an element of the page."""
+    page = _Page(response.get_data(as_text=True))
+    assert response.status_code == 400 and page.summary_links
+    assert [name for name in page.summary_links if name not in page.ids] == []
+    return page.summary_links
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """LADO rows of every kind the module's routes name, for the walks over every route (isolation, CSRF,
-accessibility): the module enabled with valid settings, a consultation, a concluded referral and an open
+accessibility): the module enabled with valid settings, a consultation, a concluded referral, a referral sent
+through the form and not yet taken on, one closed while the police investigation was under way, and an open
 referral with a meeting, the employer's action, a parallel process and notes, each text carrying ``label``.
 
 The walks sign in as the partnership's tenant admin, who reads no case file by default; here the admin is also
@@ -57,6 +58,22 @@ def populate(tenant, label: str) -> None:
             children=[{"initials": "AB", "age": 9, "gender": "girl"}], actor_label=f"{label} LADO")
         rules.record_outcome(concluded, "malicious", today - timedelta(days=20), f"{label} outcome note", today, policy,
                              actor_label=f"{label} LADO")
+        # Sent through the form and not yet taken on: marked new at the top of the list.
+        rules.create_case(
+            kind="referral", local_authority=la, received_on=today - timedelta(days=2), today=today,
+            details=details(label, harm_criteria=["risk"], category="sexual"), children=[], source="agency_form",
+            actor_label=f"{label} referrer")
+        # Closed while the police investigation was under way, with the LADO's confirmation.
+        confirmed = rules.create_case(
+            kind="referral", local_authority=la, received_on=today - timedelta(days=40), today=today,
+            details=details(label, harm_criteria=["harmed"], category="physical"), children=[],
+            actor_label=f"{label} LADO")
+        rules.set_process(confirmed, "police", "under_way", today - timedelta(days=39), None, f"{label} police note",
+                          today, actor_label=f"{label} LADO")
+        rules.record_outcome(confirmed, "unsubstantiated", today - timedelta(days=3), "", today, policy,
+                             actor_label=f"{label} LADO", confirm_open_processes=True,
+                             open_processes_reason=f"{label} reason")
+        # Last, so that the walks open this case's pages (the highest id): an open referral with everything.
         case = rules.create_case(
             kind="referral", local_authority=la, received_on=today - timedelta(days=10), today=today,
             details=details(label, harm_criteria=["harmed", "risk"], category="physical",

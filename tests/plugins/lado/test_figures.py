@@ -10,13 +10,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from core.db import db
 from core.plugins.services import enable_module
 from core.reports.services import dataset_figures
 from core.tenancy.isolation import tenant_scope
 from plugins.lado import cases as rules
-from plugins.lado.figures import Change, figures_csv, lado_figures, percent
+from plugins.lado.figures import Change, figures_csv, figures_xlsx, lado_figures, percent
 from plugins.lado.models import LadoCase
 from tests.helpers import bearer, create_tenant, token_for
 from tests.plugins.lado.conftest import authority, make_case, outcome
@@ -196,3 +197,51 @@ def test_the_annual_report_has_a_lado_section(app, client, figures):
     assert "Allegations against people who work with children (LADO)" in page
     assert "received 8" in page and "+1 (+14.3%)" in page
     assert "50.0% were resolved within one month" in page
+
+
+def test_outcomes_are_set_beside_the_year_before_in_the_page_download_and_api(app, client):
+    """Outcomes count in the year the outcome was recorded: last year's column is the referrals concluded in
+    the year before, not 0 (which made every outcome read "+n")."""
+    tenant = create_tenant("alpha")
+    enable_module(tenant, "lado", {})
+    db.session.commit()
+    # Concluded in 2024/25: two substantiated, one false. In 2025/26: one substantiated, one unfounded.
+    for received, result, on in ((D(2024, 4, 8), "substantiated", D(2024, 6, 1)),
+                                 (D(2024, 9, 2), "substantiated", D(2025, 3, 31)),
+                                 (D(2024, 10, 1), "false", D(2024, 11, 1)),
+                                 (D(2025, 2, 3), "substantiated", D(2025, 4, 1)),  # referred last year, concluded this
+                                 (D(2025, 5, 1), "unfounded", D(2025, 6, 1)),
+                                 (D(2023, 5, 1), "false", D(2024, 3, 31))):  # concluded two years ago: nowhere
+        outcome(tenant, referral(tenant, "north", received), result, on=on, today=TODAY)
+    with tenant_scope(tenant):
+        result = lado_figures(2025)
+    rows = {r.key: r.referrals for r in result.breakdown("outcome").rows}
+    assert rows == {"substantiated": Change(1, 2), "malicious": Change(0, 0), "false": Change(0, 1),
+                    "unsubstantiated": Change(0, 0), "unfounded": Change(1, 0)}
+    assert rows["substantiated"].words == "-1 (-50.0%)"
+    # The year's timeliness is still of this year's outcomes only.
+    assert result.timeliness.resolved == 2
+
+    title = "Outcomes of referrals concluded in the year"
+    csv_rows = list(csv.reader(io.StringIO(figures_csv(result).decode("utf-8-sig"))))
+    assert [title, "Substantiated", "1", "2", "-1", "-50.0", "50.0", ""] in csv_rows
+    assert [title, "False", "0", "1", "-1", "-100.0", "0.0", ""] in csv_rows
+    book = load_workbook(io.BytesIO(figures_xlsx(result)))
+    sheet_rows = [list(row) for row in book.active.iter_rows(values_only=True)]
+    assert [title, "Substantiated", 1, 2, -1, -50.0, 50.0, ""] in [[c if c is not None else "" for c in r]
+                                                                    for r in sheet_rows]
+
+    token = token_for(tenant, "manager@alpha.example", "business_manager")
+    body = client.get("/api/v1/alpha/lado/figures?year=2025", headers=bearer(token)).get_json()
+    api_rows = {r["key"]: r["referrals"] for r in body["breakdowns"]["outcome"]["rows"]}
+    assert api_rows["substantiated"] == {"this_year": 1, "last_year": 2, "change": -1, "change_percent": -50.0}
+    assert api_rows["false"]["last_year"] == 1
+
+    # The page shows the change on the year before, as the other breakdowns do.
+    from tests.helpers import login, make_user
+
+    make_user("bm@alpha.example", tenant, roles=("business_manager",))
+    login(client, "bm@alpha.example")
+    html = client.get("/alpha/lado/figures/?year=2025").get_data(as_text=True)
+    table = html.split('data-testid="breakdown-outcome"', 1)[1].split("</table>", 1)[0]
+    assert "-1 (-50.0%)" in table

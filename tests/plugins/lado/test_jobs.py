@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from core.calendar import LONDON
 from core.db import db
 from core.jobs.periodic import all_jobs, tick
 from core.mail.models import OutboxEmail
@@ -124,3 +125,44 @@ def test_due_items_in_one_query(world, overdue):
         with count_queries() as counter:
             items = due_items(TODAY, 20)
     assert len(items) >= 6 and counter.n == 1
+
+
+def quiet_since(world, day: date) -> int:
+    """An open consultation whose last activity was at noon on ``day`` (London)."""
+    case_id = make_case(world.tenant, kind="consultation", received_on=day, today=day)
+    touch(world.tenant, case_id, datetime.combine(day, datetime.min.time().replace(hour=12), tzinfo=LONDON))
+    return case_id
+
+
+@pytest.mark.parametrize(("touched", "quiet_days", "fifth"), [
+    # Monday 14 December 2026: the sweep on Saturday 19 and Sunday 20 counts four working days, as on Friday
+    (date(2026, 12, 14), [date(2026, 12, 19), date(2026, 12, 20)], date(2026, 12, 21)),
+    # Friday 18 December 2026: Christmas Day (a Friday), the weekend and the Boxing Day substitute (Monday 28)
+    (date(2026, 12, 18), [date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 28)], date(2026, 12, 29)),
+    # Friday 19 March 2027: Good Friday, the Easter weekend and Easter Monday (29 March)
+    (date(2027, 3, 19), [date(2027, 3, 26), date(2027, 3, 27), date(2027, 3, 29)], date(2027, 3, 30)),
+])
+def test_a_sweep_on_a_weekend_or_a_bank_holiday_counts_stale_in_working_days(world, touched, quiet_days, fifth):
+    """Five working days set: four have gone on each day the service is shut, so nothing is stale before the
+    next working day, when the fifth has gone."""
+    case_id = quiet_since(world, touched)
+    for day in quiet_days:
+        assert run(world, day, stale_days=5) == [], day
+    assert run(world, fifth, stale_days=5) == [f"lado:stale:{case_id}:{touched.isoformat()}"]
+
+
+def test_overdue_on_a_weekend_or_a_bank_holiday_is_what_the_next_working_day_says(world):
+    """A month from 25 November 2026 ends on Christmas Day: past it from 26 December, as on the next working
+    day (Tuesday 29 December), and said once."""
+    case_id = make_case(world.tenant, received_on=date(2026, 11, 25), today=date(2026, 11, 25))
+    touch(world.tenant, case_id, datetime(2026, 12, 24, 12, tzinfo=UTC))
+
+    def flags(day):
+        with tenant_scope(world.tenant):
+            return [item.key for item in due_items(day, 250)]
+
+    assert flags(date(2026, 12, 25)) == []
+    assert flags(date(2026, 12, 26)) == flags(date(2026, 12, 28)) == flags(date(2026, 12, 29)) == [
+        f"lado:overdue:{case_id}:1"]
+    assert run(world, date(2026, 12, 26), stale_days=250) == [f"lado:overdue:{case_id}:1"]
+    assert run(world, date(2026, 12, 29), stale_days=250) == []

@@ -16,7 +16,7 @@ from core.db import db
 from core.tenancy.isolation import tenant_scope
 from plugins.lado.models import LadoCase
 from tests.helpers import count_queries, form_post
-from tests.plugins.lado.conftest import authority, load, make_case, outcome
+from tests.plugins.lado.conftest import authority, links_lead_somewhere, load, make_case, outcome
 
 
 def page(response) -> str:
@@ -111,8 +111,13 @@ def test_meetings_employer_actions_processes_notes_and_the_outcome(world, today)
     assert refused.status_code == 400 and "Enter the note" in page(refused)
     refused = form_post(client, f"{url}/outcome", {"outcome": "malicious", **dated("outcome_on", today)})
     assert refused.status_code == 400 and "Describe the evidence of a deliberate act to deceive" in page(refused)
+    # The police investigation is still under way: closing needs the LADO's confirmation and a reason.
+    refused = form_post(client, f"{url}/outcome", {"outcome": "substantiated", **dated("outcome_on", today)})
+    assert refused.status_code == 400 and "Still under way: Police investigation" in page(refused)
     assert form_post(client, f"{url}/outcome", {"outcome": "substantiated", **dated("outcome_on", today),
-                                                **dated("dbs_referred_on", today)}).status_code == 302
+                                                **dated("dbs_referred_on", today), "confirm_open_processes": "true",
+                                                "open_processes_reason": "Admitted; charging decision far off"}
+                     ).status_code == 302
     shown = page(client.get(url))
     for text in ("Initial allegation management meeting", "Sam, head teacher", "Suspended", "Police investigation",
                  "Under way", "Called the school", "Substantiated", "There is sufficient evidence to prove the allegation",
@@ -298,3 +303,24 @@ def test_pages_make_the_same_number_of_queries_whatever_the_number_of_cases(worl
     # The download writes an audit row per case: batched into one statement on PostgreSQL, not on SQLite.
     many.pop("/alpha/lado/cases.csv"), few.pop("/alpha/lado/cases.csv")
     assert many == few
+
+
+def test_a_form_page_refused_for_the_state_of_its_case_links_to_something_on_it(world, today):
+    """Sent from a page opened before the case changed (closed, converted, its data removed): the page comes back
+    without its form, and the error summary leads to what it says instead."""
+    officer = world.client("officer")
+    closed = make_case(world.tenant, received_on=today - timedelta(days=3))
+    outcome(world.tenant, closed, "false", on=today)
+    consultation = make_case(world.tenant, kind="consultation", received_on=today)
+    refused = {
+        f"/alpha/lado/cases/{closed}/meetings/new": {"kind": "initial", **dated("held_on", today), "attendees": "LADO",
+                                                     "decisions": "Decided", "next_review_on-day": "31",
+                                                     "next_review_on-month": "2", "next_review_on-year": "2030"},
+        f"/alpha/lado/cases/{consultation}/outcome": {"outcome": "false", **dated("outcome_on", today)},
+        f"/alpha/lado/cases/{closed}/conversion": {"harm_criteria": ["harmed"], "category": "physical",
+                                                   "reason": "New information"},
+    }
+    for url, data in refused.items():
+        response = form_post(officer, url, data)
+        assert links_lead_somewhere(response), url
+        assert 'method="post" novalidate' not in page(response), url  # the form is not offered

@@ -34,7 +34,8 @@ def test_settings_have_defaults_and_read_lists_typed_in_one_box(alpha):
     db.session.commit()
     settings = enabled_modules(alpha)["lado"]
     assert settings == {"local_authorities": ["north", "south"], "stale_days": 20,
-                        "reminder_emails": ["a@x.example", "b@x.example"], "pension_age": 67, "retention_years": 10,
+                        "reminder_emails": ["a@x.example", "b@x.example"], "service_emails": [], "pension_age": 67,
+                        "retention_years": 10,
                         "false_unfounded_review_years": 10, "consultation_review_years": 10}
 
 
@@ -150,8 +151,9 @@ def test_demo_cases_are_made_once_and_marked(alpha):
         demo_cases(alpha, enabled_modules(alpha)["lado"])
         demo_cases(alpha, enabled_modules(alpha)["lado"])
         cases = db.session.scalars(select(LadoCase)).all()
-        assert len(cases) == 5
+        assert len(cases) == 6
         assert all(c.summary.startswith("[DEMO]") and c.person_name.startswith("[DEMO]") for c in cases)
+        assert sum(1 for c in cases if c.awaiting_allocation) == 1  # a referral sent through the form, waiting
         assert {c.kind for c in cases} == {"consultation", "referral"}
         assert {c.outcome for c in cases} >= {"substantiated", "malicious"}
         assert db.session.scalar(select(func.count()).select_from(RolePermission)) > 0
@@ -168,4 +170,4 @@ def test_demo_setup_runs_the_hook_for_partnerships_with_the_module(app):
     assert runner.invoke(args=["demo", "setup"]).exit_code == 0
     assert runner.invoke(args=["demo", "setup"]).exit_code == 0
     with tenant_scope(hf):
-        assert db.session.scalar(select(func.count()).select_from(LadoCase)) == 5
+        assert db.session.scalar(select(func.count()).select_from(LadoCase)) == 6

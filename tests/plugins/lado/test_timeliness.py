@@ -97,3 +97,45 @@ def test_stale_means_the_set_number_of_working_days_without_activity():
     touched_on_14th = datetime(2025, 4, 14, 22, 30, tzinfo=UTC)  # 23:30 in London: still the 14th
     assert touched_on_14th < moment
     assert not datetime(2025, 4, 14, 23, 30, tzinfo=UTC) < moment  # 00:30 on the 15th in London
+
+
+def stale_on(today: date, last_touched: date, stale_days: int) -> bool:
+    """Whether a case last touched at noon (London) on ``last_touched`` is stale on ``today``."""
+    moment = datetime.combine(last_touched, datetime.min.time().replace(hour=12), tzinfo=LONDON)
+    return moment < stale_before(today, stale_days)
+
+
+@pytest.mark.parametrize(("today", "touched", "stale"), [
+    # touched on Monday 14 December 2026: Tuesday to Friday is four working days, whatever the weekend
+    (date(2026, 12, 18), date(2026, 12, 14), False),   # Friday
+    (date(2026, 12, 19), date(2026, 12, 14), False),   # Saturday
+    (date(2026, 12, 20), date(2026, 12, 14), False),   # Sunday
+    (date(2026, 12, 21), date(2026, 12, 14), True),    # Monday: the fifth
+    # touched on Friday 18 December 2026: 21-24 December are four; 25 (Christmas Day, a Friday), the weekend
+    # and 28 December (the substitute for Boxing Day) are not working days; 29 December is the fifth
+    (date(2026, 12, 25), date(2026, 12, 18), False),
+    (date(2026, 12, 26), date(2026, 12, 18), False),
+    (date(2026, 12, 28), date(2026, 12, 18), False),
+    (date(2026, 12, 29), date(2026, 12, 18), True),
+    # touched on Friday 19 March 2027: 22-25 March are four; Good Friday, the weekend and Easter Monday
+    # (29 March) do not count; Tuesday 30 March is the fifth
+    (date(2027, 3, 26), date(2027, 3, 19), False),
+    (date(2027, 3, 27), date(2027, 3, 19), False),
+    (date(2027, 3, 29), date(2027, 3, 19), False),
+    (date(2027, 3, 30), date(2027, 3, 19), True),
+])
+def test_stale_on_a_weekend_or_a_bank_holiday_counts_only_the_working_days_gone(today, touched, stale):
+    assert working_days_between(touched, today) == (5 if stale else 4)
+    assert stale_on(today, touched, 5) is stale
+
+
+def test_the_stale_cutoff_matches_the_rule_on_every_day_of_two_years():
+    """Stale means at least ``stale_days`` working days gone since the day of the last activity, on any
+    day the check runs: a Saturday or a bank holiday counts what the working day before it counted."""
+    day = date(2026, 1, 1)
+    while day < date(2028, 1, 1):
+        for stale_days in (1, 5, 20):
+            first_fresh = london_day(stale_before(day, stale_days))  # the first day whose activity is not stale
+            assert working_days_between(first_fresh - timedelta(days=1), day) >= stale_days, (day, stale_days)
+            assert working_days_between(first_fresh, day) < stale_days, (day, stale_days)
+        day += timedelta(days=1)
