@@ -1,4 +1,5 @@
-"""The working-day calendar for England: weekends and England and Wales bank holidays."""
+"""The working-day calendar for England (weekends and England and Wales bank holidays) and the financial
+year every report, budget and plan is kept by."""
 
 from __future__ import annotations
 
@@ -6,7 +7,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.calendar import add_working_days, bank_holiday_name, is_working_day, working_days_between
+from core.calendar import (
+    FinancialYear,
+    YearError,
+    add_working_days,
+    bank_holiday_name,
+    chosen_year,
+    is_working_day,
+    next_working_day,
+    working_days_between,
+    years_spanned,
+    years_to_offer,
+)
 
 
 @pytest.mark.parametrize("start, days, expected", [
@@ -63,3 +75,61 @@ def test_the_day_is_londons_not_the_servers():
 
     assert london_day(datetime(2026, 6, 30, 23, 30, tzinfo=UTC)) == date(2026, 7, 1)  # 00:30 BST
     assert london_day(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 12, 31)  # GMT
+
+
+def test_the_next_working_day_skips_weekends_and_bank_holidays():
+    assert next_working_day(date(2026, 12, 24)) == date(2026, 12, 24)  # a Thursday: itself
+    assert next_working_day(date(2026, 12, 25)) == date(2026, 12, 29)  # Christmas, then the substitute day
+    assert next_working_day(date(2027, 3, 26)) == date(2027, 3, 30)  # Good Friday to after Easter Monday
+
+
+# -- financial years ------------------------------------------------------------------------------------
+
+
+def test_31_march_is_the_last_day_of_a_financial_year_and_1_april_the_first_of_the_next():
+    assert FinancialYear.containing(date(2026, 3, 31)) == FinancialYear(2025)
+    assert FinancialYear.containing(date(2026, 4, 1)) == FinancialYear(2026)
+    assert FinancialYear.containing(date(2026, 1, 1)) == FinancialYear(2025)
+    year = FinancialYear(2025)
+    assert (year.start, year.end, year.label) == (date(2025, 4, 1), date(2026, 3, 31), "2025/26")
+    assert (year.previous.label, year.next.label) == ("2024/25", "2026/27")
+    assert FinancialYear(1999).label == "1999/00"
+
+
+def test_a_year_is_typed_as_the_year_it_starts_in_or_as_its_label():
+    for text in ("2025", "2025/26", " 2025 / 26 ", "2025-26", "2025/2026"):
+        assert FinancialYear.parse(text) == FinancialYear(2025), text
+    assert FinancialYear.parse("2099/00") == FinancialYear(2099)  # the century turns in March 2100
+
+
+@pytest.mark.parametrize("text", ["2025/27", "2025/25", "abc", "twenty", "25", "1999", "2101", "2025.5", "-1",
+                                  "\uff12\uff10\uff12\uff15", "99999999999999999999", "", None])
+def test_what_is_not_a_year_gets_one_message(text):
+    with pytest.raises(YearError) as refused:
+        FinancialYear.parse(text)
+    assert str(refused.value) == "Choose a financial year between 2000 and 2100"
+
+
+def test_a_page_may_refuse_years_after_a_latest_one():
+    assert FinancialYear.parse("2026", latest=2026) == FinancialYear(2026)
+    with pytest.raises(YearError, match="^Choose a financial year between 2000 and 2026$"):
+        FinancialYear.parse("2027", latest=2026)
+
+
+def test_a_year_picker_falls_back_on_the_pages_own_year_and_says_why():
+    this_year = FinancialYear(2026)
+    assert chosen_year(None, this_year) == (this_year, None)
+    assert chosen_year("  ", this_year) == (this_year, None)
+    assert chosen_year("2021/22", this_year) == (FinancialYear(2021), None)
+    assert chosen_year("2021/23", this_year) == (this_year, "Choose a financial year between 2000 and 2100")
+
+
+def test_the_years_offered_are_those_with_data_with_this_year_and_the_one_shown():
+    offered = years_to_offer(FinancialYear(2026), 2030, with_data={2021, 2022, 2026})
+    assert [y.label for y in offered] == ["2021/22", "2022/23", "2026/27", "2030/31"]
+    assert years_to_offer(2026) == [FinancialYear(2026)]
+
+
+def test_the_years_of_some_records_run_from_the_first_to_the_last():
+    assert list(years_spanned(date(2024, 3, 31), date(2026, 4, 1))) == [2023, 2024, 2025, 2026]
+    assert list(years_spanned(None, None)) == []
