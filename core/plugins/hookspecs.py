@@ -63,6 +63,10 @@ def lscp_settings_schema():
 def lscp_navigation(tenant, settings):
     """Return a list of ``NavItem`` for the tenant's navigation.
 
+    Each item names its section (``NAV_SECTIONS``: the menu shows the sections, a section's page lists its
+    items beside the content). A page belongs to the item whose address (or ``covers`` endpoint's address)
+    it lies deepest under.
+
     :param tenant: the ``Tenant`` in scope.
     :param settings: this module's validated settings for that tenant.
     """

@@ -27,14 +27,37 @@ class Permission:
     confidential: bool = False
 
 
+# The top-level sections of the partnership's navigation, in the menu's order: a fixed few, so that the menu
+# stays one row however many modules a partnership switches on.
+NAV_SECTIONS = {
+    "home": "Dashboard",
+    "partnership": "The partnership",
+    "casework": "Case work",
+    "learning": "Quality and learning",
+    "reports": "Reports",
+    "admin": "Administration",
+}
+
+
 @dataclass(frozen=True)
 class NavItem:
-    """A link in the partnership's navigation. ``permission`` None shows it to every member."""
+    """A link in the partnership's navigation. ``permission`` None shows it to every member.
+
+    ``section`` is the key (of ``NAV_SECTIONS``) of the section the item is listed in. The item holds every
+    page whose address lies under its own, or under the address of ``covers`` (an endpoint without arguments)
+    when its pages do not all lie under the page it links to; the deepest such address wins.
+    """
 
     label: str
     endpoint: str
     permission: str | None
     order: int = 100
+    section: str = "partnership"
+    covers: str | None = None
+
+    def __post_init__(self):
+        if self.section not in NAV_SECTIONS:
+            raise ValueError(f"{self.label}: no navigation section {self.section!r} (one of {', '.join(NAV_SECTIONS)})")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 The walk reads the app's URL map, so a page added later is checked the day it lands: each GET route of a
 partnership is filled with the ids of a partnership that has one row of every kind (tests.helpers
 .populate_structure), opened signed in as its tenant admin (who sees every button and form), and checked.
-Public pages are checked signed out as well. axe-core comes from npm (core/frontend) and is run through the
+Public pages are checked signed out as well. The walk runs on a desktop's width and on a phone's, where the
+menu collapses behind its button and a section's side navigation stacks above the content: each page is
+checked at both (about 45 seconds a width). axe-core comes from npm (core/frontend) and is run through the
 DevTools protocol, which the pages' content security policy does not apply to.
 """
 
@@ -54,7 +56,8 @@ def page_urls(app, tenant) -> list[tuple[str, str, bool]]:
     return urls
 
 
-def test_every_page_has_no_accessibility_violations(app, live_url, context_factory):
+@pytest.mark.parametrize("width", [1280, 375])
+def test_every_page_has_no_accessibility_violations(app, live_url, context_factory, width):
     alpha = create_tenant("alpha")
     enable_module(alpha, "noticeboard")
     make_user("admin@alpha.example", alpha)
@@ -65,13 +68,14 @@ def test_every_page_has_no_accessibility_violations(app, live_url, context_facto
     db.session.commit()
     axe = (Path(app.config["FRONTEND_DIR"]) / "node_modules" / "axe-core" / "axe.min.js").read_text()
 
-    signed_in = context_factory().new_page()
+    viewport = {"width": width, "height": 900}
+    signed_in = context_factory(viewport=viewport).new_page()
     signed_in.goto(f"{live_url}/login")
     signed_in.fill("#email", "admin@alpha.example")
     signed_in.fill("#password", PASSWORD)
     signed_in.click("button:has-text('Sign in')")
     signed_in.wait_for_url(f"{live_url}/alpha/")
-    anonymous = context_factory().new_page()
+    anonymous = context_factory(viewport=viewport).new_page()
 
     problems, checked = [], 0
     for endpoint, url, public in page_urls(app, alpha):
@@ -92,6 +96,6 @@ def test_every_page_has_no_accessibility_violations(app, live_url, context_facto
                 problems.append(f"{url} ({endpoint}): {violation['id']} [{violation['impact']}] "
                                 f"{violation['help']}: {violation['nodes']}")
             checked += 1
-    print(f"axe-core checked {checked} pages")
+    print(f"axe-core checked {checked} pages at {width} px")
     assert checked >= 20
     assert problems == []

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from core.db import db
 from core.plugins.services import enable_module
-from tests.e2e.test_browser import menu, sign_in
+from tests.e2e.test_browser import open_item, sign_in
 from tests.helpers import create_tenant, make_user
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def test_a_referral_from_the_agency_form_to_the_lados_outcome(context_factory, l
     referrer.on("request", lambda request: requests.append(request.url))
     sign_in(referrer, live_url, REFERRER)
     expect(referrer).to_have_url(f"{live_url}/alpha/")
-    menu(referrer).get_by_role("link", name="Refer to the LADO", exact=True).click()
+    open_item(referrer, "Case work", "Refer to the LADO")
     expect(referrer.get_by_role("heading", name="Your LADO referrals", level=1)).to_be_visible()
     referrer.get_by_role("button", name="Refer an allegation to the LADO").click()
     expect(referrer.get_by_role("heading", name="Refer an allegation to the LADO", level=1)).to_be_visible()
@@ -83,13 +83,13 @@ def test_a_referral_from_the_agency_form_to_the_lados_outcome(context_factory, l
     # The LADO of the other local authority does not see it.
     south = context_factory().new_page()
     sign_in(south, live_url, SOUTH)
-    menu(south).get_by_role("link", name="LADO cases", exact=True).click()
+    open_item(south, "Case work", "LADO cases")
     expect(south.get_by_text(reference)).to_have_count(0)
 
     # The LADO of North finds it, records the initial meeting and the outcome.
     officer = context_factory().new_page()
     sign_in(officer, live_url, OFFICER)
-    menu(officer).get_by_role("link", name="LADO cases", exact=True).click()
+    open_item(officer, "Case work", "LADO cases")
     officer.get_by_label("Reference or name").fill(reference)
     officer.get_by_role("button", name="Show cases").click()
     officer.get_by_role("link", name=reference, exact=True).click()

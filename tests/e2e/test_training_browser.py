@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.test_browser import open_item
 from tests.helpers import PASSWORD
 from tests.plugins.training.world import add_course, add_session, build_world
 
@@ -34,7 +35,7 @@ def test_book_the_last_place_wait_for_it_and_move_up(context_factory, live_url, 
     # H&F's practitioner finds the shared course in H&F's catalogue and books the one place.
     sign_in(first, live_url, "hf.worker@hf.example")
     expect(first).to_have_url(f"{live_url}/hf/")
-    first.get_by_test_id("service-navigation").get_by_role("link", name="Training", exact=True).click()
+    open_item(first, "Quality and learning", "Training")
     expect(first.get_by_role("heading", name="Meet the LADO", level=2)).to_be_visible()
     expect(first.get_by_test_id(f"sessions-{_course_of(first)}")).to_contain_text("1 of 1 left")
     first.get_by_test_id(f"sessions-{_course_of(first)}").get_by_role("link").first.click()

@@ -99,12 +99,14 @@ def test_disabled_module_vanishes_and_its_data_returns_intact(client, alpha):
     db.session.commit()
     login(client, "admin@alpha.example")
     dashboard = client.get("/alpha/").get_data(as_text=True)
-    assert 'href="/alpha/noticeboard/"' in dashboard and "Strategy meeting moved" in dashboard
+    partnership = client.get("/alpha/partnership").get_data(as_text=True)  # the menu's section of the module
+    assert 'href="/alpha/noticeboard/"' in partnership and "Strategy meeting moved" in dashboard
     assert client.get(f"/alpha/noticeboard/{notice_id}").status_code == 200
 
     assert form_post(client, "/alpha/admin/modules/noticeboard/disable").status_code == 302
     dashboard = client.get("/alpha/").get_data(as_text=True)
     assert "/alpha/noticeboard/" not in dashboard and "Bulletins" not in dashboard
+    assert "/alpha/noticeboard/" not in client.get("/alpha/partnership").get_data(as_text=True)
     assert client.get("/alpha/noticeboard/").status_code == 404
     assert client.get(f"/alpha/noticeboard/{notice_id}").status_code == 404
     assert form_post(client, "/alpha/noticeboard/new", {"title": "Sneaked in"}).status_code == 404
