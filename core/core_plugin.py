@@ -69,15 +69,15 @@ def lscp_default_grants():
 @hookimpl
 def lscp_navigation(tenant, settings):
     return [
-        NavItem("Dashboard", "tenant.dashboard", None, order=0),
-        NavItem("Partnership", "tenant.partnership", "core.partnership.view", order=10),
-        NavItem("Structure", "structure.index", "core.structure.view", order=20),
-        NavItem("Meetings", "meetings.index", "core.meetings.view", order=30),
-        NavItem("Business plan", "plan.index", "core.plan.view", order=40),
-        NavItem("Education settings", "education.index", "core.structure.view", order=50),
-        NavItem("Funding", "funding.index", "core.funding.view", order=800),
-        NavItem("Annual report", "reports.annual_report", "core.reports.view", order=900),
-        NavItem("Administration", "admin.index", "core.members.view", order=1000),
+        NavItem("Dashboard", "tenant.dashboard", None, order=0, section="home"),
+        NavItem("Partnership", "tenant.partnership", "core.partnership.view", order=10, section="partnership"),
+        NavItem("Structure", "structure.index", "core.structure.view", order=20, section="partnership"),
+        NavItem("Meetings", "meetings.index", "core.meetings.view", order=30, section="partnership"),
+        NavItem("Business plan", "plan.index", "core.plan.view", order=40, section="partnership"),
+        NavItem("Education settings", "education.index", "core.structure.view", order=50, section="partnership"),
+        NavItem("Funding", "funding.index", "core.funding.view", order=800, section="partnership"),
+        NavItem("Annual report", "reports.annual_report", "core.reports.view", order=900, section="reports"),
+        NavItem("Administration", "admin.index", "core.members.view", order=1000, section="admin"),
     ]
 
 

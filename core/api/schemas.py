@@ -2,6 +2,20 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.calendar import FIRST_YEAR, LAST_YEAR, year_message
+
+
+def financial_year_field() -> fields.Integer:
+    """The ``year`` every API query of a financial year takes: the year it starts in, required."""
+    return fields.Integer(required=True, validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR, error=year_message()),
+                          metadata={"description": "The year the financial year starts in (2025 for 2025/26)"})
+
+
+class YearQuery(Schema):
+    """The query of an API answer about one financial year: ``?year=2025``."""
+
+    year = financial_year_field()
+
 
 class ModuleStateSchema(Schema):
     name = fields.String()

@@ -6,19 +6,14 @@ Amounts are given twice: in whole pence (``*_pence``, integers, exact) and as po
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from core import calendar
+from core.api.schemas import YearQuery
 from core.auth.access import requires
 from core.structure import funding
 
 bp = Blueprint("structure_funding_api", __name__, description="The partnership's funding")
-
-
-class YearQuery(Schema):
-    year = fields.Integer(required=True,
-                          validate=validate.Range(min=funding.FIRST_YEAR, max=funding.LAST_YEAR),
-                          metadata={"description": "The year the financial year starts in (2025 for 2025/26)"})
 
 
 def _pence(name: str) -> fields.Integer:

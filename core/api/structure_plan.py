@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.auth.access import requires
+from core.calendar import FinancialYear
 from core.db import db
-from core.reports.services import FinancialYear
 from core.structure import plan
 from core.structure.models import PlanAction, Priority
 

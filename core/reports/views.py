@@ -6,28 +6,35 @@ from flask import Blueprint, g, render_template, request
 from markupsafe import Markup
 
 from core.auth.access import requires
-from core.reports.services import FinancialYear, annual_report_sections, dataset_figures
+from core.calendar import FinancialYear, chosen_year, london_day, years_to_offer
+from core.reports.services import annual_report_sections, dataset_figures
+from core.suppression import published_threshold, suppress
+from core.web.forms import FormErrors
 
 bp = Blueprint("reports", __name__)
+# Every page may publish a count: ``{{ n | suppress(threshold, "referral") }}`` (core.suppression).
+bp.add_app_template_filter(suppress, "suppress")
 
 
-def chosen_year() -> tuple[FinancialYear, str | None]:
-    """The year asked for in ``?year=``, or the last complete one; with an error message when unreadable."""
-    current = FinancialYear.current()
-    raw = request.args.get("year", "").strip()
-    if not raw:
-        return FinancialYear(current.start_year - 1), None
-    if not raw.isdigit() or not 2000 <= int(raw) <= current.start_year:
-        return FinancialYear(current.start_year - 1), (
-            f"Enter the year the financial year starts in, from 2000 to {current.start_year}, e.g. 2025 for 2025/26")
-    return FinancialYear(int(raw)), None
+def report_years(tenant, current: FinancialYear) -> range:
+    """The years a partnership has reports for: each year since it joined the platform, and the year
+    before, whose report is the first one it usually writes here. No report of a year not yet begun."""
+    joined = FinancialYear.containing(london_day(tenant.created_at)).start_year
+    return range(min(joined - 1, current.start_year), current.start_year + 1)
 
 
 @bp.route("/annual-report")
 @requires("core.reports.view")
 def annual_report():
-    year, error = chosen_year()
+    current = FinancialYear.current()
+    # Unless asked for another, the last complete year: the one a report is written about.
+    year, problem = chosen_year(request.args.get("year"), current.previous, latest=current.start_year)
+    errors = FormErrors()
+    if problem:
+        errors.add("year", problem)
     sections = [(module, section.title, Markup(section.html))
                 for module, section in annual_report_sections(g.tenant, year.start_year)]
-    return render_template("reports/annual_report.html", year=year, sections=sections,
-                           figures=dataset_figures(g.tenant, year.start_year), error=error), (400 if error else 200)
+    return render_template("reports/annual_report.html", year=year, sections=sections, errors=errors,
+                           years=years_to_offer(current, year, report_years(g.tenant, current)),
+                           figures=dataset_figures(g.tenant, year.start_year),
+                           small_numbers=published_threshold()), (400 if errors else 200)

@@ -1,5 +1,6 @@
 """The partnership's published arrangements as settings (review date, scrutiny, schools and homes, the
-thresholds document, the annual report deadline) and the reminders their deadlines send.
+thresholds document, the annual report deadline, the smallest count it publishes) and the reminders their
+deadlines send.
 
 Plain functions on the tenant in scope; the caller commits. A tenant without an ``Arrangements`` row reads
 the defaults, so the annual report deadline is reminded of from the day a partnership is set up.
@@ -22,11 +23,12 @@ from sqlalchemy import select
 from core import calendar
 from core.audit.services import record
 from core.auth.people import emails_of_role
+from core.calendar import FinancialYear
 from core.db import db
 from core.jobs.reminders import remind_once
-from core.reports.services import FinancialYear
 from core.structure.models import Arrangements
 from core.structure.plan import FIRST_YEAR, LAST_YEAR, PlanError
+from core.suppression import DEFAULT_THRESHOLD, HIGHEST_THRESHOLD, LOWEST_THRESHOLD
 
 RECIPIENT_ROLE = "business_manager"
 REVIEWED = "arrangements.reviewed"  # the audit action that records a review, with its date
@@ -62,6 +64,7 @@ class ArrangementSettings:
     invoice_by: str = "10-01"
     annual_report_due: str = "09-30"
     reminder_days: list[int] = field(default_factory=lambda: [28, 7])
+    small_numbers_threshold: int = DEFAULT_THRESHOLD
 
 
 FIELDS = tuple(ArrangementSettings.__dataclass_fields__)
@@ -159,6 +162,10 @@ def _check(values: dict) -> dict:
     out["annual_report_due"] = _check_month_day(errors, "annual_report_due", values.get("annual_report_due"),
                                                 "the day the annual report is due")
     out["reminder_days"] = _check_days(errors, values.get("reminder_days"))
+    threshold = values.get("small_numbers_threshold")
+    if not isinstance(threshold, int) or not LOWEST_THRESHOLD <= threshold <= HIGHEST_THRESHOLD:
+        errors["small_numbers_threshold"] = (
+            f"Enter the smallest count to publish as a whole number from {LOWEST_THRESHOLD} to {HIGHEST_THRESHOLD}")
     if errors:
         raise ArrangementsError(errors)
     return out

@@ -8,8 +8,8 @@ from datetime import time, timedelta
 
 from sqlalchemy import select
 
+from core.calendar import FinancialYear, next_working_day
 from core.db import db, utcnow
-from core.reports.services import FinancialYear
 from core.structure import funding, meetings, plan
 from core.structure.models import Body, Contribution, Meeting, Priority
 from core.tenancy.models import Agency
@@ -43,7 +43,7 @@ def demo_business(tenant) -> None:
         meetings.add_action(top, f"{DEMO} Bring the audit findings to the next meeting", f"{DEMO} Chair",
                             due_on=today + timedelta(days=30), meeting=past)
         for weeks in (6, 19):
-            day = meetings.next_working_day(today + timedelta(weeks=weeks))
+            day = next_working_day(today + timedelta(weeks=weeks))
             meetings.schedule_meeting(top, meetings.at_london(day, time(10)), meetings.at_london(day, time(12)),
                                       f"{DEMO} Committee Room 1")
     priority = db.session.scalars(select(Priority).where(Priority.kind == "priority").order_by(Priority.position)).first()

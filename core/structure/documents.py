@@ -16,6 +16,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from core.calendar import FIRST_YEAR, LAST_YEAR
 from core.db import db
 from core.structure.models import (
     BODY_KINDS,
@@ -38,6 +39,7 @@ from core.structure.models import (
     RoleHolder,
     SettingCount,
 )
+from core.suppression import DEFAULT_THRESHOLD, HIGHEST_THRESHOLD, LOWEST_THRESHOLD
 from core.tenancy.models import Agency, LocalAuthority
 
 KEY = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="use lowercase letters, digits and single hyphens")
@@ -78,6 +80,8 @@ class ArrangementsSection(_Strict):
     invoice_by = fields.String(load_default="10-01", validate=_month_day)
     annual_report_due = fields.String(load_default="09-30", validate=_month_day)
     reminder_days = fields.List(fields.Integer(validate=validate.Range(min=0, max=365)), load_default=lambda: [28, 7])
+    small_numbers_threshold = fields.Integer(load_default=DEFAULT_THRESHOLD,
+                                             validate=validate.Range(min=LOWEST_THRESHOLD, max=HIGHEST_THRESHOLD))
 
 
 class RoleHolderSection(_Strict):
@@ -153,8 +157,8 @@ class PrioritySection(_Strict):
     kind = fields.String(load_default="priority", validate=_choice(PRIORITY_KINDS))
     title = fields.String(required=True, validate=validate.Length(min=2, max=300))
     description = fields.String(load_default="")
-    starts_year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
-    ends_year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    starts_year = fields.Integer(required=True, validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR))
+    ends_year = fields.Integer(required=True, validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR))
 
     @validates_schema
     def _period(self, data, **_):

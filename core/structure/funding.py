@@ -22,19 +22,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from core.audit.services import record
+from core.calendar import FIRST_YEAR, LAST_YEAR, FinancialYear
 from core.db import db
-from core.reports.services import FinancialYear
 from core.structure.models import SPEND_CATEGORIES, Arrangements, Contribution, Spend
 from core.tenancy.models import Agency
 from core.web.ids import MAX_ID
 
 DEFAULT_INVOICE_BY = "10-01"
 MAX_PENCE = 100_000_000 * 100  # £100m: far beyond any partnership's budget, so a slip of the keyboard
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_REFERENCE = 60
 MAX_DESCRIPTION = 300
-
-YEAR_MESSAGE = "Enter a financial year as the year it starts in, like 2025 for 2025/26"
 
 
 class MoneyError(ValueError):
@@ -56,11 +53,6 @@ def long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def financial_year_of(day: date) -> int:
-    """The financial year a day falls in: 31 March 2026 is in 2025 (2025/26), 1 April 2026 in 2026."""
-    return FinancialYear.containing(day).start_year
-
-
 def year_label(year: int) -> str:
     return FinancialYear(year).label
 
@@ -68,24 +60,16 @@ def year_label(year: int) -> str:
 def adjacent_years(year: int) -> tuple[FinancialYear | None, FinancialYear | None]:
     """The years before and after, for links between years: None past the first or last year a page can
     show, so that no link leads to a refusal."""
-    before = FinancialYear(year - 1) if year - 1 >= FIRST_YEAR else None
-    after = FinancialYear(year + 1) if year + 1 <= LAST_YEAR else None
+    shown = FinancialYear(year)
+    before = shown.previous if year - 1 >= FIRST_YEAR else None
+    after = shown.next if year + 1 <= LAST_YEAR else None
     return before, after
 
 
-def parse_year(text: str | None, today: date) -> int:
-    """A financial year from a query string: ``2025`` or ``2025/26``; nothing means the current year."""
-    if text is None or not text.strip():
-        return financial_year_of(today)
-    match = re.fullmatch(r"([0-9]{4})(?:\s*[/-]\s*([0-9]{2}|[0-9]{4}))?", text.strip())
-    if not match:
-        raise FundingError({"year": YEAR_MESSAGE})
-    start = int(match.group(1))
-    if match.group(2) and int(match.group(2)) % 100 != (start + 1) % 100:
-        raise FundingError({"year": "A financial year runs from April to the March after, like 2025/26"})
-    if not FIRST_YEAR <= start <= LAST_YEAR:
-        raise FundingError({"year": f"Enter a financial year between {FIRST_YEAR} and {LAST_YEAR}"})
-    return start
+def years_with_funding() -> set[int]:
+    """The years with a contribution or spending, for the year picker: two queries."""
+    return (set(db.session.scalars(select(Contribution.year).distinct()))
+            | set(db.session.scalars(select(Spend.year).distinct())))
 
 
 # -- money --------------------------------------------------------------------------------------------
@@ -430,7 +414,7 @@ def add_spend(spent_on: date | None, category: str | None, description: str | No
         problems["spent_on"] = "Enter the date the money was spent"
     elif spent_on > today:
         problems["spent_on"] = "The date spent cannot be in the future"
-    elif not FIRST_YEAR <= financial_year_of(spent_on) <= LAST_YEAR:
+    elif not FIRST_YEAR <= FinancialYear.containing(spent_on).start_year <= LAST_YEAR:
         problems["spent_on"] = f"Enter a date in a financial year between {FIRST_YEAR} and {LAST_YEAR}"
     if category not in SPEND_CATEGORIES:
         problems["category"] = "Choose what the money was spent on"
@@ -442,7 +426,7 @@ def add_spend(spent_on: date | None, category: str | None, description: str | No
     _check_amount(problems, amount_pence)
     if problems:
         raise FundingError(problems)
-    spend = Spend(year=financial_year_of(spent_on), category=category, description=description,
+    spend = Spend(year=FinancialYear.containing(spent_on).start_year, category=category, description=description,
                   amount_pence=amount_pence, spent_on=spent_on)
     db.session.add(spend)
     record("funding.spend.added", spend,
@@ -604,7 +588,7 @@ class FundingSummary:
 def funding_summary(today: date) -> FundingSummary:
     """This year's agreed income, spending and contributions not yet invoiced: three queries however many
     rows there are."""
-    year = financial_year_of(today)
+    year = FinancialYear.containing(today).start_year
     deadline = invoice_deadline(year, invoice_by_setting())
     income, count, not_invoiced = db.session.execute(
         select(func.coalesce(func.sum(Contribution.amount_pence), 0), func.count(Contribution.id),

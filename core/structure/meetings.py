@@ -12,7 +12,6 @@ financial year because that is its date in London, though it is still 31 March i
 from __future__ import annotations
 
 import calendar as month_calendar
-import csv
 import io
 import re
 import unicodedata
@@ -24,13 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Calendar, Event
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.audit.services import record
-from core.calendar import LONDON, at_london, is_working_day, london_day
+from core.calendar import LONDON, FinancialYear, at_london, london_day, next_working_day, years_spanned
 from core.db import db
-from core.reports.services import FinancialYear
+from core.exports import Sheet, csv_bytes, notes_sheet, safe_cell, xlsx_bytes
 from core.structure.models import (
     ACTION_STATUSES,
     ATTENDANCE,
@@ -90,12 +89,6 @@ def today_in_london(now: datetime | None = None) -> date:
 def year_bounds(year: FinancialYear) -> tuple[datetime, datetime]:
     """The financial year as UTC instants, start inclusive and end exclusive: London midnights."""
     return at_london(year.start, time(0)), at_london(year.end + timedelta(days=1), time(0))
-
-
-def next_working_day(day: date) -> date:
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
 
 
 def _add_months(day: date, months: int) -> date:
@@ -733,6 +726,12 @@ def _seat_in_year(seat: BodyMember, year: FinancialYear) -> bool:
     return (seat.starts_on is None or seat.starts_on <= year.end) and (seat.ends_on is None or seat.ends_on >= year.start)
 
 
+def years_with_meetings() -> range:
+    """The years from the first meeting to the last, for the attendance report's year picker: one query."""
+    first, last = db.session.execute(select(func.min(Meeting.starts_at), func.max(Meeting.starts_at))).one()
+    return years_spanned(first and london_day(first), last and london_day(last))
+
+
 def attendance_report(year: FinancialYear | int, now: datetime | None = None) -> AttendanceReport:
     """For each body: meetings held in the financial year (by their date in London) against its promise,
     and for each agency with a seat on it, meetings held while it had one and how many it was represented
@@ -796,13 +795,6 @@ def attendance_report(year: FinancialYear | int, now: datetime | None = None) ->
     return AttendanceReport(year=year, threshold=threshold, bodies=out)
 
 
-def _cell(value):
-    # A name beginning = + - @ would run as a formula in a spreadsheet: keep it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 AGENCY_HEADER = ["Body", "Agency", "Meetings held while it had a seat", "Meetings represented (present or deputy)",
                  "Attendance (%)", "Below the threshold"]
 BODY_HEADER = ["Body", "Meets", "Meetings promised", "Minimum promised", "Meetings held", "Still to come this year",
@@ -810,47 +802,30 @@ BODY_HEADER = ["Body", "Meets", "Meetings promised", "Minimum promised", "Meetin
 
 
 def report_agency_rows(report: AttendanceReport) -> list[list]:
-    return [[_cell(body.body_name), _cell(agency.agency_name), agency.held, agency.attended,
+    return [[safe_cell(body.body_name), safe_cell(agency.agency_name), agency.held, agency.attended,
              agency.percent if agency.percent is not None else "", "Yes" if agency.flagged else "No"]
             for body in report.bodies for agency in body.agencies]
 
 
 def report_body_rows(report: AttendanceReport) -> list[list]:
-    return [[_cell(body.body_name), body.cadence_label, body.promised, body.minimum if body.minimum else "",
+    return [[safe_cell(body.body_name), body.cadence_label, body.promised, body.minimum if body.minimum else "",
              body.held, body.upcoming, "Yes" if body.short else "No"] for body in report.bodies]
 
 
 def report_csv(report: AttendanceReport) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AGENCY_HEADER)
-    writer.writerows(report_agency_rows(report))
-    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read it as UTF-8
+    return csv_bytes([AGENCY_HEADER, *report_agency_rows(report)])
 
 
 def report_xlsx(report: AttendanceReport) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    agencies = book.active
-    agencies.title = "Attendance by agency"
-    bodies = book.create_sheet("Meetings held")
-    for sheet, header, rows in ((agencies, AGENCY_HEADER, report_agency_rows(report)),
-                                (bodies, BODY_HEADER, report_body_rows(report))):
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-    notes = book.create_sheet("About")
-    notes.append([f"Financial year {report.year.label}: {report.year.start:%-d %B %Y} to {report.year.end:%-d %B %Y}"])
-    notes.append([f"Threshold: agencies represented at fewer than {report.threshold}% of meetings are flagged"])
-    notes.append(["Percentages are rounded to the nearest whole percent, halves up; the flag compares the exact figure."])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([
+        Sheet("Attendance by agency", report_agency_rows(report), header=AGENCY_HEADER),
+        Sheet("Meetings held", report_body_rows(report), header=BODY_HEADER),
+        notes_sheet([
+            f"Financial year {report.year.label}: {report.year.start:%-d %B %Y} to {report.year.end:%-d %B %Y}",
+            f"Threshold: agencies represented at fewer than {report.threshold}% of meetings are flagged",
+            "Percentages are rounded to the nearest whole percent, halves up; the flag compares the exact figure.",
+        ]),
+    ])
 
 
 # -- iCalendar -------------------------------------------------------------------------------------------

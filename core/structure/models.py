@@ -407,6 +407,8 @@ class Arrangements(TenantScoped, Base):
     # The annual report covering April to March is published by this day ("MM-DD": end of September).
     annual_report_due: Mapped[str] = mapped_column(String(5), default="09-30")
     reminder_days: Mapped[list] = mapped_column(default=lambda: [28, 7])
+    # Counts from 1 to one below this are published as "fewer than N" (core.suppression).
+    small_numbers_threshold: Mapped[int] = mapped_column(default=5, server_default="5")
 
 
 class Contribution(TenantScoped, Base):

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.audit.services import record
+from core.calendar import FIRST_YEAR, LAST_YEAR, FinancialYear
 from core.db import db, utcnow
-from core.reports.services import FinancialYear
 from core.structure.models import (
     PRIORITY_KINDS,
     RAG,
@@ -30,7 +30,6 @@ from core.structure.models import (
     ThemeFollowUp,
 )
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 RAG_ORDER = ("red", "amber", "green", "complete")
 QUARTER_MONTHS = {1: "April to June", 2: "July to September", 3: "October to December", 4: "January to March"}
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -189,16 +188,15 @@ def current_priorities(on: date, *, with_actions: bool = False) -> list[Priority
     return priorities_for_year(FinancialYear.containing(on).start_year, with_actions=with_actions)
 
 
-def years_to_offer(current: int, shown: int | None = None) -> list[FinancialYear]:
-    """The financial years a year picker offers: every year a priority, thread or theme covers, so that
-    none of the plan is out of reach however old, with the current year and the one being shown. Two
-    queries whatever the size of the plan."""
-    years = {current} | ({shown} if shown is not None else set())
+def years_with_plan() -> set[int]:
+    """Every year a priority, thread or theme covers, for the year picker, so that none of the plan is out
+    of reach however old. Two queries whatever the size of the plan."""
+    years: set[int] = set()
     for starts_year, ends_year in db.session.execute(
             select(Priority.starts_year, Priority.ends_year).distinct()):
         years.update(range(starts_year, ends_year + 1))
     years.update(db.session.scalars(select(QuarterlyTheme.year).distinct()))
-    return [FinancialYear(year) for year in sorted(years)]
+    return years
 
 
 def split_kinds(priorities: Iterable[Priority]) -> tuple[list[Priority], list[Priority]]:

@@ -12,23 +12,18 @@ from core.structure.models import (
     MEMBER_STATUSES,
     ROLE_KINDS,
 )
+from core.web.form_dates import DateInput, DateInputSchema
 from core.web.ids import Id
-
-DATE_ERRORS = {"invalid": "Enter a real date, like 31 3 2025"}
 
 
 def _one_of(options: dict, message: str) -> dict:
     return {"validate": validate.OneOf(list(options), error=message), "error_messages": {"required": message}}
 
 
-def _date(**kwargs) -> fields.Date:
-    return fields.Date(error_messages={**DATE_ERRORS, **kwargs.pop("error_messages", {})}, **kwargs)
-
-
 # -- forms -----------------------------------------------------------------------------------------------
 
 
-class BodyForm(Schema):
+class BodyForm(DateInputSchema):
     name = fields.String(required=True, validate=validate.Length(max=200, error="Enter a name of 200 characters or fewer"),
                          error_messages={"required": "Enter the name of the body"})
     kind = fields.String(required=True, **_one_of(BODY_KINDS, "Choose what kind of body it is"))
@@ -42,10 +37,10 @@ class BodyForm(Schema):
         error_messages={"invalid": "Enter the fewest meetings a year as a number, like 4"})
     public_meetings = fields.Boolean(load_default=False, error_messages={"invalid": "Choose yes or no"})
     status = fields.String(required=True, **_one_of(BODY_STATUSES, "Choose the body's status"))
-    dissolved_on = _date(load_default=None)
+    dissolved_on = DateInput("the date the body was dissolved")
 
 
-class ChairForm(Schema):
+class ChairForm(DateInputSchema):
     kind = fields.String(required=True, **_one_of(CHAIR_KINDS, "Choose how the chair is decided"))
     role_title = fields.String(load_default="")
     rotation_agencies = fields.List(Id(error_messages={"invalid": "Choose safeguarding partners from the list"}),
@@ -53,23 +48,23 @@ class ChairForm(Schema):
     rotation_months = fields.Integer(load_default=12, validate=validate.Range(
         min=1, max=60, error="Enter the length of each turn, from 1 to 60 months"),
         error_messages={"invalid": "Enter the length of each turn in months, like 12"})
-    rotation_starts_on = _date(load_default=None)
+    rotation_starts_on = DateInput("the day the first turn starts")
 
 
-class SeatForm(Schema):
+class SeatForm(DateInputSchema):
     role_holder_id = Id(load_default=None, error_messages={"invalid": "Choose a role holder from the list"})
     agency_id = Id(load_default=None, error_messages={"invalid": "Choose an agency from the list"})
     role_title = fields.String(load_default="")
     status = fields.String(required=True, **_one_of(MEMBER_STATUSES, "Choose voting member, participant observer or adviser"))
-    starts_on = _date(load_default=None)
-    ends_on = _date(load_default=None)
+    starts_on = DateInput("the date the seat starts")
+    ends_on = DateInput("the date the seat ends")
 
 
-class EndForm(Schema):
-    ends_on = _date(required=True, error_messages={"required": "Enter the last day"})
+class EndForm(DateInputSchema):
+    ends_on = DateInput("the last day", required=True)
 
 
-class RoleHolderForm(Schema):
+class RoleHolderForm(DateInputSchema):
     kind = fields.String(required=True, **_one_of(ROLE_KINDS, "Choose the kind of role"))
     title = fields.String(required=True, error_messages={"required": "Enter the title of the role"})
     agency_id = Id(load_default=None, error_messages={"invalid": "Choose an agency from the list"})
@@ -77,8 +72,8 @@ class RoleHolderForm(Schema):
                                                            "invalid": "Choose whether the role votes"})
     description = fields.String(load_default="")
     membership_id = Id(load_default=None, error_messages={"invalid": "Choose a member from the list"})
-    starts_on = _date(load_default=None)
-    ends_on = _date(load_default=None)
+    starts_on = DateInput("the date the role starts")
+    ends_on = DateInput("the date the role ends")
 
 
 # -- API -------------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
 
 from core import calendar
 from core.auth.access import requires
@@ -56,6 +55,7 @@ from core.structure.models import (
 )
 from core.structure.schemas_bodies import BodyForm, ChairForm, EndForm, RoleHolderForm, SeatForm
 from core.tenancy.models import Agency, LocalAuthority
+from core.web.form_dates import date_values
 from core.web.forms import FormErrors, validate_form
 from core.web.lookup import get_or_404
 
@@ -74,30 +74,6 @@ FORM_ANCHOR = "structure-form"  # where the error summary points for a problem w
 
 def _can_manage() -> bool:
     return g.access.can("core.structure.manage")
-
-
-def _date_values(name: str, day: date | None) -> dict[str, str]:
-    if day is None:
-        return {f"{name}-day": "", f"{name}-month": "", f"{name}-year": ""}
-    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
-
-
-def _form_source(*date_fields: str) -> MultiDict:
-    """The posted form with each GOV.UK date input (``<name>-day``, ``-month``, ``-year``) made one field
-    the schema reads: an ISO date, or something it refuses as not a real date."""
-    source = MultiDict(request.form)
-    for name in date_fields:
-        day, month, year = (request.form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year"))
-        source.pop(name, None)
-        if not (day or month or year):
-            continue
-        try:
-            if len(year) != 4:
-                raise ValueError(year)
-            source[name] = date(int(year), int(month), int(day)).isoformat()
-        except (ValueError, OverflowError):
-            source[name] = "not a real date"
-    return source
 
 
 def _refused(errors: FormErrors, exc: StructureError) -> None:
@@ -168,13 +144,13 @@ def _body_choices(body: Body | None):
 def _body_values(body: Body | None) -> dict:
     if body is None:
         return {"cadence": "quarterly", "status": "active", "public_meetings": "false", "kind": "",
-                **_date_values("dissolved_on", None)}
+                **date_values("dissolved_on", None)}
     return {
         "name": body.name, "kind": body.kind, "purpose": body.purpose, "terms_of_reference": body.terms_of_reference,
         "accountable_to_id": str(body.accountable_to_id or ""), "local_authority_id": str(body.local_authority_id or ""),
         "cadence": body.cadence, "min_meetings_a_year": str(body.min_meetings_a_year or ""),
         "public_meetings": "true" if body.public_meetings else "false", "status": body.status,
-        **_date_values("dissolved_on", body.dissolved_on),
+        **date_values("dissolved_on", body.dissolved_on),
     }
 
 
@@ -182,7 +158,7 @@ def _body_form(body: Body | None):
     bodies, las = _body_choices(body)
     errors = FormErrors()
     if request.method == "POST":
-        data, errors = validate_form(BodyForm(), _form_source("dissolved_on"))
+        data, errors = validate_form(BodyForm())
         if not errors:
             try:
                 if body is None:
@@ -233,7 +209,7 @@ def set_chair(body_id):
                "partner_agencies": partner_agencies, "chair_kinds": CHAIR_KINDS, "rule": rule,
                "slots": max(2, len(partner_agencies))}
     if request.method == "POST":
-        data, errors = validate_form(ChairForm(), _form_source("rotation_starts_on"))
+        data, errors = validate_form(ChairForm())
         if not errors:
             unknown = [i for i in data["rotation_agencies"] if i not in key_of]
             try:
@@ -256,7 +232,7 @@ def set_chair(body_id):
     id_of = {a.key: a.id for a in partner_agencies}
     values = {"kind": rule.kind if rule else "", "role_title": rule.role_title if rule else "",
               "rotation_months": str(rule.rotation_months if rule and rule.kind == "rotation" else 12),
-              **_date_values("rotation_starts_on", rule.rotation_starts_on if rule else None)}
+              **date_values("rotation_starts_on", rule.rotation_starts_on if rule else None)}
     turn_order = [str(id_of.get(k, "")) for k in (rule.rotation_agencies if rule and rule.kind == "rotation" else [])]
     return _render_form("structure/chair_form.html", errors=errors, values=values, turn_order=turn_order, **context)
 
@@ -290,7 +266,7 @@ def new_seat(body_id):
     errors = FormErrors()
     context = {"body": found, "holders": holders, "agencies": agencies, "member_statuses": MEMBER_STATUSES}
     if request.method == "POST":
-        data, errors = validate_form(SeatForm(), _form_source("starts_on", "ends_on"))
+        data, errors = validate_form(SeatForm())
         if not errors:
             try:
                 seat = add_seat(found, actor=g.principal, **data)
@@ -302,7 +278,7 @@ def new_seat(body_id):
                 flash(f"{seat.label} now has a seat on {found.name}", "success")
                 return redirect(url_for("structure.body", body_id=found.id))
         return _render_form("structure/seat_form.html", 400, errors=errors, values=request.form, **context)
-    values = {"status": "voting", **_date_values("starts_on", None), **_date_values("ends_on", None)}
+    values = {"status": "voting", **date_values("starts_on", None), **date_values("ends_on", None)}
     return _render_form("structure/seat_form.html", errors=errors, values=values, **context)
 
 
@@ -313,7 +289,7 @@ def end_body_member(body_member_id):
     errors = FormErrors()
     context = {"seat": seat, "body": seat.body}
     if request.method == "POST":
-        data, errors = validate_form(EndForm(), _form_source("ends_on"))
+        data, errors = validate_form(EndForm())
         if not errors:
             body_id, label, name = seat.body_id, seat.label, seat.body.name
             try:
@@ -329,7 +305,7 @@ def end_body_member(body_member_id):
                     flash(f"{label} removed from {name}: the seat had no attendance to keep", "success")
                 return redirect(url_for("structure.body", body_id=body_id))
         return _render_form("structure/end_seat.html", 400, errors=errors, values=request.form, **context)
-    return _render_form("structure/end_seat.html", errors=errors, values=_date_values("ends_on", seat.ends_on),
+    return _render_form("structure/end_seat.html", errors=errors, values=date_values("ends_on", seat.ends_on),
                         **context)
 
 
@@ -369,11 +345,11 @@ def _member_choices():
 
 def _holder_values(holder: RoleHolder | None) -> dict:
     if holder is None:
-        return {"kind": "", "voting": "", **_date_values("starts_on", None), **_date_values("ends_on", None)}
+        return {"kind": "", "voting": "", **date_values("starts_on", None), **date_values("ends_on", None)}
     return {"kind": holder.kind, "title": holder.title, "agency_id": str(holder.agency_id or ""),
             "voting": "true" if holder.voting else "false", "description": holder.description,
             "membership_id": str(holder.membership_id or ""),
-            **_date_values("starts_on", holder.starts_on), **_date_values("ends_on", holder.ends_on)}
+            **date_values("starts_on", holder.starts_on), **date_values("ends_on", holder.ends_on)}
 
 
 def _holder_form(holder: RoleHolder | None):
@@ -382,7 +358,7 @@ def _holder_form(holder: RoleHolder | None):
     errors = FormErrors()
     context = {"holder": holder, "agencies": agencies, "members": members, "role_kinds": ROLE_KINDS}
     if request.method == "POST":
-        data, errors = validate_form(RoleHolderForm(), _form_source("starts_on", "ends_on"))
+        data, errors = validate_form(RoleHolderForm())
         if not errors:
             if members is None:
                 data.pop("membership_id")
@@ -418,7 +394,7 @@ def end_role(role_holder_id):
     holder = get_or_404(RoleHolder, role_holder_id)
     errors = FormErrors()
     if request.method == "POST":
-        data, errors = validate_form(EndForm(), _form_source("ends_on"))
+        data, errors = validate_form(EndForm())
         if not errors:
             try:
                 end_role_holder(holder, data["ends_on"], actor=g.principal)
@@ -430,5 +406,5 @@ def end_role(role_holder_id):
                 flash(f"{holder.title} ends on {data['ends_on']:%-d %B %Y}, with its seats", "success")
                 return redirect(url_for("structure.role_holders"))
         return _render_form("structure/end_role.html", 400, errors=errors, values=request.form, holder=holder)
-    return _render_form("structure/end_role.html", errors=errors, values=_date_values("ends_on", holder.ends_on),
+    return _render_form("structure/end_role.html", errors=errors, values=date_values("ends_on", holder.ends_on),
                         holder=holder)

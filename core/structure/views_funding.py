@@ -5,11 +5,7 @@ Rules live in ``core.structure.funding``; these views read forms, call them, and
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date
-
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,10 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from core import calendar
 from core.auth.access import requires
 from core.db import db
+from core.exports import Sheet, csv_response, xlsx_response
 from core.plugins.types import DashboardPanel
 from core.structure import funding
 from core.structure.models import SPEND_CATEGORIES, Contribution, Spend
 from core.tenancy.models import Agency
+from core.web.form_dates import date_values, read_date
 from core.web.forms import FormErrors, validate_form
 from core.web.ids import Id
 from core.web.lookup import get_or_404
@@ -66,30 +64,6 @@ class SpendForm(Schema):
 # -- reading forms --------------------------------------------------------------------------------------
 
 
-def read_date(name: str, label: str, errors: FormErrors, *, required: bool = False) -> date | None:
-    """A GOV.UK date input (``name-day``, ``name-month``, ``name-year``): None when left empty."""
-    parts = {part: request.form.get(f"{name}-{part}", "").strip() for part in ("day", "month", "year")}
-    if not any(parts.values()):
-        if required:
-            errors.add(name, f"Enter {label.lower()}")
-        return None
-    missing = [part for part, value in parts.items() if not value]
-    if missing:
-        errors.add(name, f"{label} must include a {missing[0]}")
-        return None
-    if not all(value.isdigit() for value in parts.values()):
-        errors.add(name, f"{label} must be a real date, in numbers")
-        return None
-    if len(parts["year"]) != 4:
-        errors.add(name, "Year must include 4 numbers")
-        return None
-    try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except (ValueError, OverflowError):  # a day of 99999999999999999999 overflows rather than being wrong
-        errors.add(name, f"{label} must be a real date")
-        return None
-
-
 def _merge(errors: FormErrors, more: FormErrors) -> FormErrors:
     for name, message in more.fields.items():
         errors.add(name, message)
@@ -101,21 +75,22 @@ def _refused(errors: FormErrors, exc: funding.FundingError) -> None:
         errors.add(name, message)
 
 
-def date_values(prefix: str, day: date | None) -> dict[str, str]:
-    if day is None:
-        return {f"{prefix}-day": "", f"{prefix}-month": "", f"{prefix}-year": ""}
-    return {f"{prefix}-day": str(day.day), f"{prefix}-month": str(day.month), f"{prefix}-year": str(day.year)}
-
-
 def _year_or_400():
-    """The ``year`` of the query string, or a page (400) saying why it is not a year and asking again."""
-    try:
-        return funding.parse_year(request.args.get("year"), calendar.london_today()), None
-    except funding.FundingError as exc:
-        errors = FormErrors()
-        _refused(errors, exc)
-        page = render_template("funding/year_error.html", errors=errors, entered=request.args.get("year", ""))
-        return None, (page, 400)
+    """The ``year`` of the query string (the current year when none), or a page (400) saying why it is not
+    a year and asking again."""
+    current = calendar.FinancialYear.current()
+    year, problem = calendar.chosen_year(request.args.get("year"), current)
+    if not problem:
+        return year.start_year, None
+    errors = FormErrors()
+    errors.add("year", problem)
+    page = render_template("funding/year_error.html", errors=errors, current=current,
+                           years=_years_to_offer(current, current))
+    return None, (page, 400)
+
+
+def _years_to_offer(current: calendar.FinancialYear, shown: calendar.FinancialYear):
+    return calendar.years_to_offer(current, shown, funding.years_with_funding())
 
 
 def _agencies() -> list[Agency]:
@@ -135,6 +110,7 @@ def index():
     data = funding.year_of_funding(year, today)
     before, after = funding.adjacent_years(year)
     return render_template("funding/index.html", data=data, year=year, label=funding.year_label(year),
+                           years=_years_to_offer(calendar.FinancialYear.current(), calendar.FinancialYear(year)),
                            missing=funding.agencies_without_contribution(data.contributions),
                            before=before, after=after, cannot_spend=funding.spending_refusal(year, today),
                            money=funding.format_money, long_date=funding.long_date,
@@ -145,9 +121,9 @@ def index():
 
 
 def _read_contribution(errors: FormErrors) -> funding.ContributionFields | None:
-    agreed_on = read_date("agreed_on", "The date agreed", errors)
-    invoiced_on = read_date("invoiced_on", "The invoice date", errors)
-    paid_on = read_date("paid_on", "The date paid", errors)
+    agreed_on = read_date("agreed_on", "the date agreed", errors)
+    invoiced_on = read_date("invoiced_on", "the invoice date", errors)
+    paid_on = read_date("paid_on", "the date paid", errors)
     data, more = validate_form(ContributionForm())
     _merge(errors, more)
     if errors:
@@ -244,7 +220,7 @@ def change_contribution(contribution_id):
 def record_invoice(contribution_id):
     contribution = get_or_404(Contribution, contribution_id)
     errors = FormErrors()
-    invoiced_on = read_date("invoiced_on", "The invoice date", errors, required=True)
+    invoiced_on = read_date("invoiced_on", "the invoice date", errors, required=True)
     data, more = validate_form(InvoiceForm())
     _merge(errors, more)
     if not errors:
@@ -268,7 +244,7 @@ def record_payment(contribution_id):
     refusal = funding.payment_refusal(contribution)
     if refusal is not None:
         _refused(errors, refusal)  # before the date: the page asks for none while there is no invoice
-    paid_on = None if errors else read_date("paid_on", "The date paid", errors, required=True)
+    paid_on = None if errors else read_date("paid_on", "the date paid", errors, required=True)
     if not errors:
         try:
             funding.record_payment(contribution, paid_on, calendar.london_today())
@@ -294,7 +270,7 @@ def new_spend():
     errors, values = FormErrors(), {}
     if request.method == "POST":
         values = request.form
-        spent_on = read_date("spent_on", "The date spent", errors, required=True)
+        spent_on = read_date("spent_on", "the date spent", errors, required=True)
         data, more = validate_form(SpendForm())
         _merge(errors, more)
         if not errors:
@@ -332,12 +308,7 @@ def remove_spend(spend_id):
 
 
 def _filename(year: int, extension: str) -> str:
-    return f"income-and-expenditure-{year}-{str(year + 1)[-2:]}.{extension}"
-
-
-def _safe_text(value: str) -> str:
-    # A cell beginning with = + - @ is a formula to a spreadsheet: agency names are typed by people.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return f"income-and-expenditure-{calendar.FinancialYear(year).label.replace('/', '-')}.{extension}"
 
 
 def _heading(statement: funding.Statement) -> list[list[str]]:
@@ -346,8 +317,10 @@ def _heading(statement: funding.Statement) -> list[list[str]]:
         [f"{g.tenant.name}: income and expenditure statement {year.label}"],
         [f"{funding.long_date(year.start)} to {funding.long_date(year.end)}"],
         [],
-        ["Section", "Item", "Amount (£)"],
     ]
+
+
+STATEMENT_HEADER = ["Section", "Item", "Amount (£)"]
 
 
 @bp.route("/statement.csv")
@@ -357,54 +330,23 @@ def statement_csv():
     if refusal:
         return refusal
     statement = funding.statement_for(year)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in _heading(statement):
-        writer.writerow([_safe_text(cell) for cell in row])
-    for section, item, pence in statement.rows():
-        writer.writerow([section, _safe_text(item), funding.pounds_string(pence)])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(year, "csv")}"'})
+    rows = [[section, item, funding.pounds_string(pence)] for section, item, pence in statement.rows()]
+    return csv_response([*_heading(statement), STATEMENT_HEADER, *rows], _filename(year, "csv"))
 
 
 @bp.route("/statement.xlsx")
 @requires("core.funding.view")
 def statement_xlsx():
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     year, refusal = _year_or_400()
     if refusal:
         return refusal
     statement = funding.statement_for(year)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = statement.year.label.replace("/", "-")  # "/" is not allowed in a sheet's name
-    row = 0
-    for texts in _heading(statement):
-        row += 1
-        for column, text in enumerate(texts, start=1):
-            sheet.cell(row=row, column=column, value=text).data_type = "s"  # text as text, never a formula
-    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    for column in (1, 2, 3):
-        sheet.cell(row=row, column=column).font = Font(bold=True)
-    for section, item, pence in statement.rows():
-        row += 1
-        sheet.cell(row=row, column=1, value=section)
-        sheet.cell(row=row, column=2, value=item).data_type = "s"
-        amount = sheet.cell(row=row, column=3, value=funding.pounds_decimal(pence))
-        amount.number_format = "#,##0.00;-#,##0.00"
-        if section in ("Result",) or item.startswith(("Total", "Balance carried")):
-            for column in (1, 2, 3):
-                sheet.cell(row=row, column=column).font = Font(bold=True)
-    sheet.column_dimensions["A"].width = 14
-    sheet.column_dimensions["B"].width = 48
-    sheet.column_dimensions["C"].width = 16
-    out = io.BytesIO()
-    book.save(out)
-    return Response(out.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(year, "xlsx")}"'})
+    rows = [[section, item, funding.pounds_decimal(pence)] for section, item, pence in statement.rows()]
+    totals = {n for n, (section, item, _pence) in enumerate(rows)
+              if section == "Result" or item.startswith(("Total", "Balance carried"))}
+    sheet = Sheet(statement.year.label, rows, header=STATEMENT_HEADER, lead=_heading(statement),
+                  widths=[14, 48, 16], formats={2: "#,##0.00;-#,##0.00"}, bold_rows=totals)
+    return xlsx_response([sheet], _filename(year, "xlsx"))
 
 
 # -- the dashboard panel --------------------------------------------------------------------------------

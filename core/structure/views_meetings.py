@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from core.auth.access import requires
+from core.calendar import FinancialYear, chosen_year, years_to_offer
 from core.db import db, utcnow
+from core.exports import CSV_TYPE, XLSX_TYPE, download_response
 from core.plugins.types import DashboardPanel
-from core.reports.services import FinancialYear
 from core.structure import meetings as rules
 from core.structure.models import (
     ACTION_STATUSES,
@@ -30,7 +31,7 @@ from core.structure.models import (
     RoleHolder,
 )
 from core.tenancy.models import Agency
-from core.web.form_dates import ClockTime, date_schema
+from core.web.form_dates import ClockTime, date_schema, date_values, time_value
 from core.web.forms import FormErrors, validate_form
 from core.web.ids import Id
 from core.web.lookup import get_or_404
@@ -175,13 +176,6 @@ def _back_to(meeting: Meeting, anchor: str = ""):
     return redirect(url_for("meetings.show", meeting_id=meeting.id) + (f"#{anchor}" if anchor else ""))
 
 
-def _download(content: bytes, content_type: str, filename: str) -> Response:
-    response = Response(content, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 # -- the list of meetings --------------------------------------------------------------------------------
 
 
@@ -299,8 +293,8 @@ def reschedule(meeting_id):
         values = request.form
     else:
         starts, ends = rules.in_london(meeting.starts_at), rules.in_london(meeting.ends_at)
-        values = {"date-day": starts.day, "date-month": starts.month, "date-year": starts.year,
-                  "starts": f"{starts:%H:%M}", "ends": f"{ends:%H:%M}", "location": meeting.location}
+        values = {**date_values("date", starts.date()), "starts": time_value(starts), "ends": time_value(ends),
+                  "location": meeting.location}
     return render_template("meetings/reschedule.html", meeting=meeting, errors=errors, values=values,
                            refusal=refusal), 400 if errors else 200
 
@@ -388,7 +382,7 @@ def add_paper(meeting_id):
 @requires("core.meetings.view")
 def download_paper(paper_id):
     paper = get_or_404(Paper, paper_id)
-    return _download(paper.content, paper.content_type, paper.filename)
+    return download_response(paper.content, paper.content_type, paper.filename)
 
 
 @bp.route("/papers/<int:paper_id>/remove", methods=["POST"])
@@ -573,10 +567,8 @@ def action(action_id):
 
 
 def _action_values(item: Action) -> dict:
-    due = item.due_on
     return {"description": item.description, "owner": item.owner, "status": item.status,
-            "owner_agency_id": item.owner_agency_id or "", "due-day": due.day if due else "",
-            "due-month": due.month if due else "", "due-year": due.year if due else ""}
+            "owner_agency_id": item.owner_agency_id or "", **date_values("due", item.due_on)}
 
 
 @bp.route("/actions/<int:action_id>", methods=["POST"])
@@ -604,43 +596,39 @@ def update_action(action_id):
 # -- the attendance report -------------------------------------------------------------------------------
 
 
-def _report_year() -> tuple[FinancialYear, str | None]:
-    raw = request.args.get("year", "").strip()
-    current = FinancialYear.containing(_today())
-    if not raw:
-        return current, None
-    if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or not 2000 <= int(raw) <= 2100:
-        return current, "Enter the financial year as the year it starts in, like 2025 for April 2025 to March 2026"
-    return FinancialYear(int(raw)), None
+def _report_year() -> tuple[FinancialYear, FormErrors]:
+    """The year of ``?year=`` (the current one when none), with the message when it is not a year."""
+    year, problem = chosen_year(request.args.get("year"), FinancialYear.containing(_today()))
+    errors = FormErrors()
+    if problem:
+        errors.add("year", problem)
+    return year, errors
+
+
+def _report_page(year: FinancialYear, errors: FormErrors, report=None):
+    years = years_to_offer(FinancialYear.containing(_today()), year, rules.years_with_meetings())
+    return render_template("meetings/report.html", report=report, year=year, errors=errors,
+                           years=years), 400 if errors else 200
 
 
 @bp.route("/attendance")
 @requires("core.meetings.view")
 def report():
-    year, problem = _report_year()
-    errors = FormErrors()
-    if problem:
-        errors.add("year", problem)
-        return render_template("meetings/report.html", report=None, year=year, errors=errors,
-                               raw_year=request.args.get("year", "")), 400
-    result = rules.attendance_report(year, utcnow())
-    return render_template("meetings/report.html", report=result, year=year, errors=errors,
-                           raw_year=str(year.start_year))
+    year, errors = _report_year()
+    if errors:
+        return _report_page(year, errors)
+    return _report_page(year, errors, rules.attendance_report(year, utcnow()))
 
 
 def _report_download(kind: str):
-    year, problem = _report_year()
-    if problem:
-        errors = FormErrors()
-        errors.add("year", problem)
-        return render_template("meetings/report.html", report=None, year=year, errors=errors,
-                               raw_year=request.args.get("year", "")), 400
+    year, errors = _report_year()
+    if errors:
+        return _report_page(year, errors)
     result = rules.attendance_report(year, utcnow())
     name = f"attendance-{g.tenant.slug}-{year.start_year}-{year.start_year + 1}"
     if kind == "csv":
-        return _download(rules.report_csv(result), "text/csv; charset=utf-8", f"{name}.csv")
-    return _download(rules.report_xlsx(result),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
+        return download_response(rules.report_csv(result), CSV_TYPE, f"{name}.csv")
+    return download_response(rules.report_xlsx(result), XLSX_TYPE, f"{name}.xlsx")
 
 
 @bp.route("/attendance.csv")
@@ -664,7 +652,7 @@ def _calendar(meetings: list[Meeting], name: str, filename: str) -> Response:
         meetings, name, datetime.now(UTC),
         url_for_meeting=lambda m: base + url_for("meetings.show", meeting_id=m.id),
     )
-    return _download(content, "text/calendar; charset=utf-8", filename)
+    return download_response(content, "text/calendar; charset=utf-8", filename)
 
 
 @bp.route("/<int:meeting_id>/meeting.ics")

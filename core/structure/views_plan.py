@@ -29,7 +29,7 @@ from core.structure.models import (
     ThemeFollowUp,
 )
 from core.structure.plan import PlanError
-from core.web.form_dates import date_schema
+from core.web.form_dates import DateInput, DateInputSchema, date_schema, date_values
 from core.web.forms import FormErrors, validate_form
 from core.web.ids import Id
 from core.web.lookup import get_or_404
@@ -38,9 +38,7 @@ bp = Blueprint("plan", __name__)
 
 RAG_TAGS = {"red": "govuk-tag--red", "amber": "govuk-tag--orange", "green": "govuk-tag--green",
             "complete": "govuk-tag--grey"}
-DATE_PARTS = ("day", "month", "year")
 YEAR_ERROR = "Enter the year as a number, like 2025"
-DATE_ERROR = "Enter a real date, with the day, month and year as numbers, like 31 3 2026"
 
 
 # -- forms ----------------------------------------------------------------------------------------------------
@@ -59,11 +57,11 @@ class PriorityForm(Schema):
     description = fields.String(load_default="")
 
 
-class PlanActionForm(Schema):
+class PlanActionForm(DateInputSchema):
     title = fields.String(load_default="")
     owner_body_id = Id(load_default=None, allow_none=True)
     lead = fields.String(load_default="")
-    due_on = fields.Date(load_default=None, error_messages={"invalid": DATE_ERROR})
+    due_on = DateInput("the date the action is due")  # left out: the rule asks for it
     rag = fields.String(load_default="")
     progress = fields.String(load_default="")
 
@@ -86,13 +84,6 @@ class FollowUpForm(Schema):
     done = fields.Boolean(load_default=False)
 
 
-class YearQuery(Schema):
-    year = fields.Integer(load_default=None, validate=validate.Range(
-        min=plan.FIRST_YEAR, max=plan.LAST_YEAR,
-        error=f"Choose a financial year between {plan.FIRST_YEAR} and {plan.LAST_YEAR}"),
-        error_messages={"invalid": f"Choose a financial year between {plan.FIRST_YEAR} and {plan.LAST_YEAR}"})
-
-
 class QuarterQuery(Schema):
     year = fields.Integer(load_default=None, validate=validate.Range(min=plan.FIRST_YEAR, max=plan.LAST_YEAR))
     quarter = fields.Integer(load_default=None, validate=validate.Range(min=1, max=4))
@@ -111,34 +102,14 @@ ArrangementsForm = date_schema(
     thresholds_document_url=fields.String(load_default=""),
     attendance_threshold_percent=fields.Integer(load_default=None, error_messages={
         "invalid": "Enter a percentage as a whole number, like 75"}),
+    # Left out of a form (an older page), the saved value stands; sent blank, it is asked for.
+    small_numbers_threshold=fields.Integer(error_messages={
+        "invalid": "Enter the smallest count to publish as a whole number, like 5"}),
     invoice_by=fields.String(load_default=""),
     annual_report_due=fields.String(load_default=""),
     reminder_days=fields.String(load_default=""),
 )
 ReviewForm = date_schema("ReviewForm", {"reviewed_on": ("the date the arrangements were reviewed", True)})
-
-
-def _with_dates(source: MultiDict, *names: str) -> MultiDict:
-    """GOV.UK date inputs post a day, a month and a year; the schemas read one ISO date. A date left
-    blank is no answer; one half filled in is an invalid date, so the schema says so."""
-    out = MultiDict(source)
-    for name in names:
-        parts = [source.get(f"{name}-{p}", "").strip() for p in DATE_PARTS]
-        if not any(parts):
-            out.pop(name, None)
-            continue
-        day, month, year = parts
-        if all(p.isascii() and p.isdigit() for p in parts) and len(year) == 4:
-            out[name] = f"{year}-{int(month):02d}-{int(day):02d}"
-        else:
-            out[name] = "not a date"
-    return out
-
-
-def _date_values(name: str, value: date | None) -> dict[str, str]:
-    if value is None:
-        return {}
-    return {f"{name}-day": str(value.day), f"{name}-month": str(value.month), f"{name}-year": str(value.year)}
 
 
 def _add_errors(errors: FormErrors, exc: PlanError, rename: dict[str, str] | None = None) -> None:
@@ -164,18 +135,18 @@ def _today() -> date:
 def index():
     today = _today()
     current_year = plan.quarter_of(today)[0]
-    data, errors = validate_form(YearQuery(), request.args)
-    year = (data or {}).get("year") or current_year
-    if errors:
-        year = current_year
+    shown, problem = calendar.chosen_year(request.args.get("year"), calendar.FinancialYear(current_year))
+    year, errors = shown.start_year, FormErrors()
+    if problem:
+        errors.add("year", problem)
     priorities, threads = plan.split_kinds(plan.priorities_for_year(year, with_actions=True))
     rows = [(p, plan.ordered_actions(p), plan.progress_of(p.actions, today)) for p in priorities]
     themes = {t.quarter: t for t in plan.themes_for_year(year)}
     quarters = [(q, plan.quarter_label(year, q), themes.get(q)) for q in range(1, 5)]
-    years = plan.years_to_offer(current_year, year)
+    years = calendar.years_to_offer(current_year, year, plan.years_with_plan())
     return render_template(
         "plan/index.html", year=year, year_label=plan.year_label(year), current_year=current_year,
-        years=years, rows=rows, threads=threads, quarters=quarters, today=today, errors=errors,
+        years=years, shown=shown, rows=rows, threads=threads, quarters=quarters, today=today, errors=errors,
         this_quarter=plan.quarter_of(today), period_label=plan.period_label, is_overdue=plan.is_overdue,
         rag_labels=RAG, rag_tags=RAG_TAGS, rag_order=plan.RAG_ORDER,
     ), (400 if errors else 200)
@@ -238,10 +209,10 @@ def _action_form(priority: Priority, action: PlanAction | None):
     else:
         values = MultiDict({"title": action.title, "owner_body_id": str(action.owner_body_id or ""),
                             "lead": action.lead, "rag": action.rag, "progress": action.progress,
-                            **_date_values("due_on", action.due_on)})
+                            **date_values("due_on", action.due_on)})
     if request.method == "POST":
         values = request.form
-        data, errors = validate_form(PlanActionForm(), _with_dates(request.form, "due_on"))
+        data, errors = validate_form(PlanActionForm())
         if not errors:
             try:
                 if action is None:
@@ -384,8 +355,8 @@ def _arrangements_values(settings) -> MultiDict:
         if name not in ("review_due_on", "reminder_days")
     })
     values["reminder_days"] = ", ".join(str(d) for d in settings.reminder_days)
-    values.update(_date_values("review_due_on", settings.review_due_on))
-    values.update(_date_values("arrangements_published", g.tenant.arrangements_published))
+    values.update(date_values("review_due_on", settings.review_due_on))
+    values.update(date_values("arrangements_published", g.tenant.arrangements_published))
     return values
 
 

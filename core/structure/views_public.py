@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from core import calendar
 from core.auth.access import public
+from core.calendar import FinancialYear
 from core.db import db
-from core.reports.services import FinancialYear
 from core.structure import plan
 from core.structure.arrangements import read_settings, review_overdue
 from core.structure.bodies import describe_rule, meets_in_words, who_chairs

@@ -11,7 +11,7 @@ from core.db import db
 from core.structure import settings_counts
 from core.structure.funding import long_date
 from core.structure.models import SETTING_KINDS
-from core.structure.views_funding import date_values, read_date
+from core.web.form_dates import date_values, read_date
 from core.web.forms import FormErrors
 
 bp = Blueprint("education", __name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Flask, g
 
 from core.auth.access import current_access
-from core.calendar import LONDON
+from core.calendar import LONDON, FinancialYear
 from core.web.navigation import navigation
 from core.wording import plural
 
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
         return value.astimezone(LONDON).strftime(fmt)
 
     app.add_template_filter(plural, "plural")
+    app.add_template_filter(lambda start_year: FinancialYear(start_year).label, "financial_year")
 
     @app.template_filter("date")
     def _date(value, fmt="%-d %B %Y"):

@@ -21,8 +21,6 @@ infinity. Rounded shares of a breakdown may not add up to exactly 100.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,11 +28,12 @@ from decimal import Decimal
 from fractions import Fraction
 from math import floor
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
-from core.calendar import working_days_between
+from core.calendar import FinancialYear, working_days_between, years_spanned
 from core.db import db
-from core.reports.services import FinancialYear
+from core.exports import Sheet, csv_bytes, notes_sheet, safe_cell, xlsx_bytes
+from core.suppression import is_shown, share_or_withheld, suppress, suppress_cells
 from core.tenancy.models import LocalAuthority
 from core.wording import plural
 from plugins.lado.models import CATEGORIES, OUTCOMES, SECTORS, LadoCase
@@ -165,6 +164,16 @@ def _breakdown(key: str, title: str, vocabulary: dict[str, str], attribute: str,
     return Breakdown(key, title, rows, total)
 
 
+def years_with_cases(local_authority_ids: frozenset[int] | None = None) -> range:
+    """The years from the first contact to the last (of the local authorities given, when limited), for the
+    figures' year picker: one query."""
+    stmt = select(func.min(LadoCase.received_on), func.max(LadoCase.received_on))
+    if local_authority_ids is not None:
+        stmt = stmt.where(LadoCase.local_authority_id.in_(sorted(local_authority_ids)))
+    first, last = db.session.execute(stmt).one()
+    return years_spanned(first, last)
+
+
 def lado_figures(year: FinancialYear | int, local_authority_ids: frozenset[int] | None = None,
                  service_keys: list[str] | None = None) -> Figures:
     """Two queries whatever the number of cases: the local authorities, and the columns the figures need of
@@ -263,6 +272,87 @@ def dataset(figures: Figures) -> dict[str, float | int]:
     return out
 
 
+# -- what the partnership publishes: small counts suppressed (core.suppression) -------------------------------
+
+PUBLISHED_BREAKDOWNS = ("referring_sector", "employer_sector", "outcome")
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    label: str
+    counts: tuple  # as published: a number or "fewer than 5", in the table's column order
+    note: str = ""  # a share or a change, "" where it would give a hidden count away
+
+
+def _words(change: Change, this_year, last_year) -> str:
+    return change.words if is_shown(this_year) and is_shown(last_year) else ""
+
+
+def _percent_text(value: Decimal | None, *counts) -> str:
+    return f"{value}%" if value is not None and all(is_shown(c) for c in counts) else ""
+
+
+def published(figures: Figures, threshold: int) -> dict:
+    """The figures the annual report publishes, from the exact ones: counts below ``threshold`` hidden, with
+    a second count in any column that has one hidden (its total is published), and no share or change that
+    would give a hidden count back."""
+    referrals = suppress(figures.referrals.this_year, threshold)
+    referrals_before = suppress(figures.referrals.last_year, threshold)
+    las = figures.authorities
+    advice = suppress_cells([a.consultations.this_year for a in las], threshold)
+    this_year = suppress_cells([a.referrals.this_year for a in las], threshold)
+    last_year = suppress_cells([a.referrals.last_year for a in las], threshold)
+    authorities = [PublishedRow(a.name, (advice[i], this_year[i]), _words(a.referrals, this_year[i], last_year[i]))
+                   for i, a in enumerate(las)]
+    breakdowns = []
+    for key in PUBLISHED_BREAKDOWNS:
+        b = figures.breakdown(key)
+        rows = [r for r in b.rows if r.referrals.this_year]
+        total = suppress(b.total, threshold)
+        counts = suppress_cells([r.referrals.this_year for r in rows], threshold)
+        breakdowns.append((b, [PublishedRow(r.label, (count,), _percent_text(r.share, count, total))
+                               for r, count in zip(rows, counts, strict=True)]))
+    t = figures.timeliness
+    resolved = suppress(t.resolved, threshold)
+    within = {m: suppress(t.within[m], threshold) for m in MILESTONES}
+    return {
+        "threshold": threshold,
+        "referrals": suppress(figures.referrals.this_year, threshold, "referral"),
+        "referrals_change": _words(figures.referrals, referrals, referrals_before)
+        if figures.referrals.percent is not None else "",
+        "consultations": suppress(figures.consultations.this_year, threshold, "consultation"),
+        "authorities": authorities,
+        "breakdowns": breakdowns,
+        "resolved": resolved,
+        "resolved_words": suppress(t.resolved, threshold, "referral"),
+        # Each milestone as a share of those resolved, or as its count when that is hidden.
+        "within": {m: _percent_text(t.share(m), within[m], resolved) or within[m] for m in MILESTONES},
+    }
+
+
+def published_dataset(figures: Figures, threshold: int) -> dict[str, float | int | str]:
+    """The data set as published: ``dataset`` with the counts below ``threshold`` as text ("fewer than 5")
+    and the percentages taken from them withheld."""
+    exact = dataset(figures)
+    t = figures.timeliness
+    counts = {"consultations": figures.consultations.this_year, "referrals": figures.referrals.this_year,
+              "referrals_previous_year": figures.referrals.last_year, "referrals_resolved": t.resolved}
+    out: dict[str, float | int | str] = {**exact, **{k: suppress(v, threshold) for k, v in counts.items()}}
+    # Each percentage with the counts it is taken from.
+    bases = {
+        "referrals_change_percent": (figures.referrals.this_year, figures.referrals.last_year),
+        "consultations_change_percent": (figures.consultations.this_year, figures.consultations.last_year),
+        "resolved_within_1_month_percent": (t.within[1], t.resolved),
+        "resolved_within_3_months_percent": (t.within[3], t.resolved),
+        "resolved_within_12_months_percent": (t.within[12], t.resolved),
+        "contacts_within_1_working_day_percent": (t.contacts_on_time, t.contacts_dated),
+    }
+    for name, base in bases.items():
+        if name in out:
+            out[name] = share_or_withheld(out[name], [suppress(c, threshold) for c in base], threshold)
+    return out
+
+
 def as_dict(figures: Figures) -> dict:
     """Everything, for the API: counts, changes and percentages (as numbers, None where undefined)."""
 
@@ -295,13 +385,6 @@ HEADER = ["Table", "Row", "This year", "Last year", "Change", "Change (%)", "Sha
           "Consultations this year"]
 
 
-def _cell(value):
-    # A label beginning = + - @ would run as a formula in a spreadsheet: keep it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _blank(value):
     return "" if value is None else value
 
@@ -311,7 +394,7 @@ def table_rows(figures: Figures) -> list[list]:
     out = []
 
     def change_row(table, label, c: Change, share=None, consultations=""):
-        out.append([table, _cell(label), c.this_year, c.last_year, c.difference, _blank(_number(c.percent)),
+        out.append([table, safe_cell(label), c.this_year, c.last_year, c.difference, _blank(_number(c.percent)),
                     _blank(_number(share)), consultations])
 
     change_row("Totals", "Consultations", figures.consultations)
@@ -334,32 +417,17 @@ def table_rows(figures: Figures) -> list[list]:
 
 
 def figures_csv(figures: Figures) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(table_rows(figures))
-    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read it as UTF-8
+    return csv_bytes([HEADER, *table_rows(figures)])
 
 
 def figures_xlsx(figures: Figures) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"LADO {figures.year.label.replace('/', '-')}"
-    sheet.append(HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in table_rows(figures):
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    notes = book.create_sheet("About")
-    notes.append([f"Financial year {figures.year.label}: {figures.year.start:%-d %B %Y} to {figures.year.end:%-d %B %Y}"])
-    notes.append(["Consultations count in the year received; referrals in the year they became referrals; outcomes "
-                  "and timeliness in the year the outcome was recorded."])
-    notes.append(["Percentages are exact fractions of the counts rounded half up to one decimal place; an empty "
-                  "cell means there was nothing to take a percentage of."])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([
+        Sheet(f"LADO {figures.year.label}", table_rows(figures), header=HEADER),
+        notes_sheet([
+            f"Financial year {figures.year.label}: {figures.year.start:%-d %B %Y} to {figures.year.end:%-d %B %Y}",
+            "Consultations count in the year received; referrals in the year they became referrals; outcomes "
+            "and timeliness in the year the outcome was recorded.",
+            "Percentages are exact fractions of the counts rounded half up to one decimal place; an empty "
+            "cell means there was nothing to take a percentage of.",
+        ]),
+    ])

@@ -7,11 +7,11 @@ from datetime import date
 
 from marshmallow import ValidationError
 
+from core.web.form_dates import FIRST_YEAR, LAST_YEAR, read_date
 from core.web.forms import FormErrors
 from core.web.ids import Id
 
 MAX_CHILD_ROWS = 20
-DATE_PARTS = ("day", "month", "year")
 
 
 class Reader:
@@ -44,27 +44,11 @@ class Reader:
             self.errors.add(name, message)
             return None
 
-    def date(self, prefix: str, label: str, *, required: bool = False, first_year: int = 2000,
-             last_year: int = 2100) -> date | None:
+    def date(self, prefix: str, label: str, *, required: bool = False, first_year: int = FIRST_YEAR,
+             last_year: int = LAST_YEAR) -> date | None:
         """The date typed in the day, month and year boxes named ``<prefix>-day`` and so on."""
-        parts = [self.text(f"{prefix}-{part}").strip() for part in DATE_PARTS]
-        sentence = label[0].upper() + label[1:]
-        if not any(parts):
-            if required:
-                self.errors.add(prefix, f"Enter {label}")
-            return None
-        if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
-            self.errors.add(prefix, f"{sentence} must be a real date, with a day, month and year")
-            return None
-        day, month, year = (int(p) for p in parts)
-        if not first_year <= year <= last_year:
-            self.errors.add(prefix, f"The year of {label} must be between {first_year} and {last_year}")
-            return None
-        try:
-            return date(year, month, day)
-        except ValueError:
-            self.errors.add(prefix, f"{sentence} must be a real date")
-            return None
+        return read_date(prefix, label, self.errors, required=required, form=self.form, first_year=first_year,
+                         last_year=last_year)
 
     def children(self) -> list[dict]:
         """Rows ``child-<n>-initials``, ``-age``, ``-gender`` for n from 1; an age that is not a whole number

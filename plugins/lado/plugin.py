@@ -83,9 +83,11 @@ def lscp_settings_schema():
 @hookimpl
 def lscp_navigation(tenant, settings):
     return [
-        NavItem("LADO cases", "lado.cases", "lado.cases.read", order=60),
-        NavItem("LADO figures", "lado_figures.index", "lado.figures.view", order=61),
-        NavItem("Refer to the LADO", "lado_referrals.mine", "lado.referrals.submit", order=62),
+        # The case list holds every page under /lado/ (a case, the retention review) but the figures' and
+        # the referrers' own pages, which lie deeper and so belong to their items.
+        NavItem("LADO cases", "lado.cases", "lado.cases.read", order=60, section="casework", covers="lado.index"),
+        NavItem("LADO figures", "lado_figures.index", "lado.figures.view", order=61, section="reports"),
+        NavItem("Refer to the LADO", "lado_referrals.mine", "lado.referrals.submit", order=62, section="casework"),
     ]
 
 
@@ -106,16 +108,21 @@ def _figures(settings, year):
 def lscp_annual_report_sections(tenant, settings, year):
     from flask import render_template
 
+    from core.suppression import published_threshold
+    from plugins.lado.figures import published
+
     figures = _figures(settings, year)
-    html = render_template("lado/report_section.html", figures=figures)
+    html = render_template("lado/report_section.html", figures=figures,
+                           published=published(figures, published_threshold()))
     return [ReportSection("Allegations against people who work with children (LADO)", html, order=60)]
 
 
 @hookimpl
 def lscp_dataset_figures(tenant, settings, year):
-    from plugins.lado.figures import dataset
+    from core.suppression import published_threshold
+    from plugins.lado.figures import published_dataset
 
-    return dataset(_figures(settings, year))
+    return published_dataset(_figures(settings, year), published_threshold())
 
 
 @hookimpl

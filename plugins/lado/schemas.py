@@ -7,6 +7,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from core.api.schemas import financial_year_field
 from core.calendar import london_today
 from plugins.lado.models import (
     CATEGORIES,
@@ -234,8 +235,7 @@ class CaseQuerySchema(Schema):
 
 
 class YearQuerySchema(Schema):
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100),
-                          metadata={"description": "The year the financial year starts in (2025 for 2025/26)"})
+    year = financial_year_field()
 
 
 # -- answers ---------------------------------------------------------------------------------------------

@@ -11,13 +11,10 @@ case is 404), and every view or download of a case file is in the audit log.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -34,18 +31,19 @@ from sqlalchemy.orm import selectinload
 
 from core.audit.services import record
 from core.auth.access import current_access, member, requires
-from core.calendar import london_today
+from core.calendar import FinancialYear, chosen_year, london_today, years_to_offer
+from core.charts import bar_chart
 from core.db import db
-from core.reports.services import FinancialYear
+from core.exports import CSV_TYPE, XLSX_TYPE, Sheet, csv_response, download_response, safe_cell, xlsx_response
 from core.tenancy.models import Agency, LocalAuthority
+from core.web.form_dates import date_values
 from core.web.forms import FormErrors
 from core.web.pagination import page_of
 from core.wording import plural
 from plugins.lado import access, retention
 from plugins.lado import cases as rules
-from plugins.lado.charts import bar_chart
 from plugins.lado.common import CaseError
-from plugins.lado.figures import figures_csv, figures_xlsx, lado_figures
+from plugins.lado.figures import figures_csv, figures_xlsx, lado_figures, years_with_cases
 from plugins.lado.forms import Reader, add_rule_errors
 from plugins.lado.models import (
     CATEGORIES,
@@ -118,11 +116,6 @@ def _form_values() -> dict:
     return values
 
 
-def _date_values(prefix: str, day: date | None) -> dict:
-    return {f"{prefix}-day": day.day if day else "", f"{prefix}-month": day.month if day else "",
-            f"{prefix}-year": day.year if day else ""}
-
-
 def _case_values(case: LadoCase) -> dict:
     values = {name: getattr(case, name) for name in (
         "category", "summary", "referrer_name", "referrer_role", "referrer_contact", "referring_sector",
@@ -131,7 +124,7 @@ def _case_values(case: LadoCase) -> dict:
     values["outside_work"] = "true" if case.outside_work else ""
     values["referrer_agency_id"] = str(case.referrer_agency_id or "")
     for prefix in ("concern_on", "person_born_on", "person_pension_on"):
-        values.update(_date_values(prefix, getattr(case, prefix)))
+        values.update(date_values(prefix, getattr(case, prefix)))
     for number, child in enumerate(case.children, start=1):
         values.update({f"child-{number}-initials": child.initials, f"child-{number}-age": child.age if child.age is not None else "",
                        f"child-{number}-gender": child.gender})
@@ -187,14 +180,6 @@ def announce(case: LadoCase) -> None:
     """Tell the LADO service of a referral sent from outside it, in the transaction that saves it."""
     link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for("lado.cases")
     rules.announce_referral(case, access.settings(), g.tenant.short_name, link)
-
-
-def _download(content: bytes, content_type: str, filename: str) -> Response:
-    response = Response(content, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"  # case data must not linger in a shared cache
-    return response
 
 
 # -- the module's front door -----------------------------------------------------------------------------
@@ -302,23 +287,16 @@ EXPORT_HEADER = ["Reference", "Kind", "Status", "Local authority", "Received", "
                  "Personal data removed"]
 
 
-def _cell(value):
-    # Text beginning = + - @ would run as a formula in a spreadsheet: keep it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _export_rows(rows: list[LadoCase]) -> list[list]:
     today = _today()
     out = []
     for c in rows:
         clock = timeliness(c, today)
-        out.append([c.reference, c.kind_label, STATUSES.get(c.status, c.status), _cell(c.local_authority.name),
+        out.append([c.reference, c.kind_label, STATUSES.get(c.status, c.status), safe_cell(c.local_authority.name),
                     c.received_on, c.concern_on or "", c.referred_on or "", c.closed_on or "",
                     ", ".join(c.harm_criteria or []), CATEGORIES.get(c.category, ""),
-                    SECTORS.get(c.referring_sector, ""), SECTORS.get(c.employer_sector, ""), _cell(c.person_name),
-                    _cell(c.person_role), _cell(c.person_employer), c.outcome_label,
+                    SECTORS.get(c.referring_sector, ""), SECTORS.get(c.employer_sector, ""), safe_cell(c.person_name),
+                    safe_cell(c.person_role), safe_cell(c.person_employer), c.outcome_label,
                     clock.working_days if clock.working_days is not None else "", clock.summary,
                     c.review_on or "", c.removed_on or ""])
     return out
@@ -338,28 +316,10 @@ def _export(kind: str):
     table = _export_rows(rows)
     db.session.commit()  # the audit rows go with the download: written before anything is sent
     name = f"lado-cases-{g.tenant.slug}-{_today().isoformat()}"
+    # Case data: never kept in a cache (the audit rows above say who took it).
     if kind == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_HEADER)
-        writer.writerows(table)
-        return _download(("\ufeff" + out.getvalue()).encode(), "text/csv; charset=utf-8", f"{name}.csv")
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "LADO cases"
-    sheet.append(EXPORT_HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in table:
-        sheet.append(row)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return _download(out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"{name}.xlsx")
+        return csv_response([EXPORT_HEADER, *table], f"{name}.csv", confidential=True)
+    return xlsx_response([Sheet("LADO cases", table, header=EXPORT_HEADER)], f"{name}.xlsx", confidential=True)
 
 
 @bp.route("/cases.csv")
@@ -387,7 +347,7 @@ def _details_page(template: str, errors: FormErrors, values: dict, status: int =
 def new_case():
     authorities = _recordable_authorities()
     if request.method == "GET":
-        values = {"kind": request.args.get("kind", ""), **_date_values("received_on", _today())}
+        values = {"kind": request.args.get("kind", ""), **date_values("received_on", _today())}
         if len(authorities) == 1:
             values["local_authority_id"] = str(authorities[0].id)
         return _details_page("lado/new.html", FormErrors(), values, authorities=authorities)
@@ -504,7 +464,7 @@ def edit(lado_case_id):
 def convert(lado_case_id):
     case = _case(lado_case_id, MANAGE)
     errors = FormErrors()
-    values = {**_date_values("referred_on", _today()), "harm_criteria": [], "category": case.category}
+    values = {**date_values("referred_on", _today()), "harm_criteria": [], "category": case.category}
     if request.method == "POST":
         reader = Reader(request.form)
         referred_on = reader.date("referred_on", "the date it became a referral", required=True)
@@ -564,7 +524,7 @@ def new_meeting(lado_case_id):
     case = _case(lado_case_id, MANAGE, full=True)
     initial_held = any(m.kind == "initial" for m in case.meetings)
     errors = FormErrors()
-    values = {"kind": "review" if initial_held else "initial", **_date_values("held_on", _today())}
+    values = {"kind": "review" if initial_held else "initial", **date_values("held_on", _today())}
     if request.method == "POST":
         reader = Reader(request.form)
         held_on = reader.date("held_on", "the date of the meeting", required=True)
@@ -627,9 +587,9 @@ def outcome(lado_case_id):
     case = _case(lado_case_id, MANAGE)
     errors = FormErrors()
     values = {"outcome": case.outcome, "note": case.outcome_note, "regulator": case.regulator,
-              "employer_learning": case.employer_learning, **_date_values("outcome_on", case.closed_on or _today()),
-              **_date_values("dbs_referred_on", case.dbs_referred_on),
-              **_date_values("regulator_referred_on", case.regulator_referred_on)}
+              "employer_learning": case.employer_learning, **date_values("outcome_on", case.closed_on or _today()),
+              **date_values("dbs_referred_on", case.dbs_referred_on),
+              **date_values("regulator_referred_on", case.regulator_referred_on)}
     if request.method == "POST":
         reader = Reader(request.form)
         outcome_on = reader.date("outcome_on", "the date of the outcome", required=True)
@@ -710,19 +670,9 @@ def retain(lado_case_id):
 # -- figures ---------------------------------------------------------------------------------------------
 
 
-def _figures_year() -> tuple[FinancialYear, str | None]:
-    raw = request.args.get("year", "").strip()
-    current = FinancialYear.containing(_today())
-    if not raw:
-        return current, None
-    if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or not 2000 <= int(raw) <= 2100:
-        return current, "Enter the financial year as the year it starts in, like 2025 for April 2025 to March 2026"
-    return FinancialYear(int(raw)), None
-
-
 def _figures():
     settings = access.settings()
-    year, problem = _figures_year()
+    year, problem = chosen_year(request.args.get("year"), FinancialYear.containing(_today()))
     return year, problem, lado_figures(year, access.figures_limit(), settings.get("local_authorities") or [])
 
 
@@ -733,7 +683,7 @@ def charts_for(figures) -> dict:
         "authorities": bar_chart(f"Referrals by local authority, {figures.year.label} and the year before",
                                  [(a.name, a.referrals.this_year) for a in las], id_prefix="lado-las",
                                  second=[a.referrals.last_year for a in las],
-                                 series=(figures.year.label, f"{figures.year.start_year - 1}/{str(figures.year.start_year)[-2:]}")),
+                                 series=(figures.year.label, figures.year.previous.label)),
         **{b.key: bar_chart(f"{b.title}, {figures.year.label}", b.chart_rows(), id_prefix=f"lado-{b.key}")
            for b in figures.breakdowns},
         "timeliness": bar_chart(f"Referrals resolved within each expectation, {figures.year.label}",
@@ -749,8 +699,8 @@ def figures_index():
     errors = FormErrors()
     if problem:
         errors.add("year", problem)
-    return _render("lado/figures.html", 400 if errors else 200, figures=figures, year=year, errors=errors,
-                   raw_year=request.args.get("year", "") if problem else str(year.start_year),
+    years = years_to_offer(FinancialYear.containing(_today()), year, years_with_cases(access.figures_limit()))
+    return _render("lado/figures.html", 400 if errors else 200, figures=figures, year=year, errors=errors, years=years,
                    charts=charts_for(figures), expected=EXPECTED_SHARE, milestones=MILESTONES,
                    reads_cases=access.may(READ))
 
@@ -761,9 +711,8 @@ def _figures_download(kind: str):
         abort(400, problem)
     name = f"lado-figures-{g.tenant.slug}-{year.start_year}-{year.start_year + 1}"
     if kind == "csv":
-        return _download(figures_csv(figures), "text/csv; charset=utf-8", f"{name}.csv")
-    return _download(figures_xlsx(figures), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"{name}.xlsx")
+        return download_response(figures_csv(figures), CSV_TYPE, f"{name}.csv", confidential=True)
+    return download_response(figures_xlsx(figures), XLSX_TYPE, f"{name}.xlsx", confidential=True)
 
 
 @figures_bp.route("/figures/figures.csv")

@@ -16,9 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.auth.models import Membership, User
-from core.calendar import add_working_days, at_london, is_working_day, london_today
+from core.calendar import add_working_days, at_london, is_working_day, london_today, next_working_day
 from core.db import db, utcnow
-from core.structure.meetings import next_working_day
 from plugins.training import bookings as rules
 from plugins.training import evaluation, services
 from plugins.training.models import TrainingBooking, TrainingCourse, TrainingSession

@@ -15,17 +15,16 @@ sessions cancelled by the organisers count for nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from core.calendar import at_london, london_day
+from core.calendar import FinancialYear, at_london, london_day, years_spanned
 from core.db import db
-from core.reports.services import FinancialYear
+from core.exports import Sheet, csv_bytes, notes_sheet, safe_cell, xlsx_bytes
+from core.suppression import cell_words, share_or_withheld, suppress, suppress_cells
 from core.tenancy.models import Agency, Tenant
 from core.tenancy.sectors import SECTORS
 from plugins.training import sharing
@@ -147,6 +146,13 @@ def compute(year: FinancialYear, partnership: str, sessions: Iterable[tuple[int,
     return out
 
 
+def years_with_sessions(offer: Offer) -> range:
+    """The years from the offer's first session to its last, for the figures' year picker: one query."""
+    first, last = db.session.execute(select(func.min(TrainingSession.starts_at), func.max(TrainingSession.starts_at))
+                                     .where(in_offer(offer)(TrainingSession))).one()
+    return years_spanned(first and london_day(first), last and london_day(last))
+
+
 def gather(offer: Offer, tenant: Tenant, year: FinancialYear | int, now: datetime) -> Figures:
     """The figures of the partnership in scope for the year, counting the sessions that have taken place by
     ``now``: five queries, six more for a coordinator."""
@@ -194,13 +200,6 @@ def charges_by_agency(figures: Figures) -> list[CountRow]:
 # -- downloads -------------------------------------------------------------------------------------------
 
 
-def _cell(value):
-    # A name beginning = + - @ would run as a formula in a spreadsheet: keep it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 COUNT_HEADER = ["Bookings", "Attended", "Left early", "No-shows", "Late cancellations", "Charges (£)"]
 AGENCY_HEADER = ["Partnership", "Agency", "Sector", *COUNT_HEADER]
 
@@ -211,7 +210,7 @@ def _counts(row: CountRow) -> list:
 
 
 def agency_rows(figures: Figures) -> list[list]:
-    return [[_cell(r.partnership), _cell(r.label), _cell(r.sector), *_counts(r)] for r in figures.by_agency]
+    return [[safe_cell(r.partnership), safe_cell(r.label), safe_cell(r.sector), *_counts(r)] for r in figures.by_agency]
 
 
 def base_text(figures: Figures) -> str:
@@ -252,7 +251,7 @@ EVALUATION_HEADER = ["Course", "Responses before", "Knowledge before", "Confiden
 def evaluation_rows(figures: Figures) -> list[list]:
     rows = []
     for e in figures.evaluation:
-        row = [_cell(e.course_title)]
+        row = [safe_cell(e.course_title)]
         for stage in ("before", "after", "follow_up"):
             means = e.stage(stage)
             row += [means.responses, shown(means.knowledge), shown(means.confidence)]
@@ -263,43 +262,25 @@ def evaluation_rows(figures: Figures) -> list[list]:
 
 
 def figures_csv(figures: Figures) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AGENCY_HEADER)
-    writer.writerows(agency_rows(figures))
-    return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read it as UTF-8
+    return csv_bytes([AGENCY_HEADER, *agency_rows(figures)])
 
 
 def figures_xlsx(figures: Figures) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    summary = book.active
-    summary.title = "Summary"
-    sheets = [
-        (summary, ["Figure", "Value"], summary_rows(figures)),
-        (book.create_sheet("By partnership"), ["Partnership", *COUNT_HEADER],
-         [[_cell(r.label), *_counts(r)] for r in figures.by_partnership]),
-        (book.create_sheet("By sector"), ["Sector", *COUNT_HEADER], [[_cell(r.label), *_counts(r)] for r in figures.by_sector]),
-        (book.create_sheet("By agency"), AGENCY_HEADER, agency_rows(figures)),
-        (book.create_sheet("Evaluation"), EVALUATION_HEADER, evaluation_rows(figures)),
-    ]
-    for sheet, header, rows in sheets:
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-        sheet.freeze_panes = "A2"
-    notes = book.create_sheet("About")
-    notes.append([f"Financial year {figures.year.label}: {figures.year.start:%-d %B %Y} to {figures.year.end:%-d %B %Y}"])
-    notes.append([base_text(figures)])
-    notes.append(["Sessions count in the year their date (in London) falls in."])
-    notes.append(["Knowledge and confidence are rated 1 to 5; a change is the mean of one stage less the mean before."])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes([
+        Sheet("Summary", summary_rows(figures), header=["Figure", "Value"]),
+        Sheet("By partnership", [[safe_cell(r.label), *_counts(r)] for r in figures.by_partnership],
+              header=["Partnership", *COUNT_HEADER]),
+        Sheet("By sector", [[safe_cell(r.label), *_counts(r)] for r in figures.by_sector],
+              header=["Sector", *COUNT_HEADER]),
+        Sheet("By agency", agency_rows(figures), header=AGENCY_HEADER),
+        Sheet("Evaluation", evaluation_rows(figures), header=EVALUATION_HEADER),
+        notes_sheet([
+            f"Financial year {figures.year.label}: {figures.year.start:%-d %B %Y} to {figures.year.end:%-d %B %Y}",
+            base_text(figures),
+            "Sessions count in the year their date (in London) falls in.",
+            "Knowledge and confidence are rated 1 to 5; a change is the mean of one stage less the mean before.",
+        ]),
+    ])
 
 
 def dataset(figures: Figures) -> dict[str, int]:
@@ -313,6 +294,56 @@ def dataset(figures: Figures) -> dict[str, int]:
         "training_no_shows": own.no_shows,
         "training_late_cancellations": own.late_cancellations,
     }
+
+
+# -- what the partnership publishes: small counts suppressed (core.suppression) -------------------------------
+# Sessions and places are not counts of people and are published as they are; bookings and what became of
+# them are, and so are the numbers of learners who rated a course.
+
+
+@dataclass(frozen=True)
+class PublishedEvaluation:
+    course_title: str
+    responses: tuple  # before, after, at follow-up: as published
+    knowledge_change: str  # "not shown (fewer than 5)" where the responses it is taken from are hidden
+    confidence_change: str
+    knowledge_change_follow_up: str
+
+
+def _own(figures: Figures) -> CountRow | None:
+    return next((r for r in figures.by_partnership if r.label == figures.partnership), None)
+
+
+def published(figures: Figures, threshold: int) -> dict:
+    """The annual report's figures from the exact ones: bookings below ``threshold`` hidden, with a second of
+    the outcomes of the bookings where only one would be, and no mean change taken from hidden responses."""
+    own = _own(figures)
+    out: dict = {"own": None, "by_partnership": [], "evaluation": []}
+    if own is not None:
+        attended, left_early, no_shows, late = suppress_cells(
+            [own.attended, own.left_early, own.no_shows, own.late_cancellations], threshold)
+        out["own"] = {"bookings": suppress(own.bookings, threshold, "booking"), "attended": attended,
+                      "left_early": left_early, "no_shows": no_shows, "late_cancellations": late}
+    bookings = suppress_cells([r.bookings for r in figures.by_partnership], threshold)
+    out["by_partnership"] = [(r.label, cell_words(cell, "booking"))
+                             for r, cell in zip(figures.by_partnership, bookings, strict=True)]
+    for e in figures.evaluation:
+        before, after, later = (suppress(e.stage(s).responses, threshold) for s in ("before", "after", "follow_up"))
+        out["evaluation"].append(PublishedEvaluation(
+            e.course_title, (before, after, later),
+            share_or_withheld(shown(e.knowledge_change, True), [before, after], threshold),
+            share_or_withheld(shown(e.confidence_change, True), [before, after], threshold),
+            share_or_withheld(shown(e.knowledge_change_follow_up, True), [before, later], threshold)))
+    return out
+
+
+def published_dataset(figures: Figures, threshold: int) -> dict[str, int | str]:
+    """The data set as published: ``dataset`` with the counts of people below ``threshold`` as text."""
+    exact = dataset(figures)
+    parts = ("training_attended", "training_no_shows", "training_late_cancellations")
+    cells = suppress_cells([exact[name] for name in parts], threshold)
+    return {**exact, "training_bookings": suppress(exact["training_bookings"], threshold),
+            **dict(zip(parts, cells, strict=True))}
 
 
 def upcoming_count(offer: Offer, now: datetime) -> int:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from core.audit.services import record
 from core.auth.models import Membership, Role, RolePermission, User, membership_roles
+from core.calendar import FIRST_YEAR, LAST_YEAR
 from core.db import db
 from core.mail.services import queue_email
 from core.tenancy.models import Agency, Tenant
@@ -47,7 +48,7 @@ def _check(title: str, plan_year, topics: list[str], closes_on: date | None, tod
         problems["title"] = "Enter the title of the questionnaire"
     elif len(title) > 200:
         problems["title"] = "The title must be 200 characters or fewer"
-    if not isinstance(plan_year, int) or not 2000 <= plan_year <= 2100:
+    if not isinstance(plan_year, int) or not FIRST_YEAR <= plan_year <= LAST_YEAR:
         problems["plan_year"] = "Enter the financial year being planned, like 2026"
     if not topics:
         problems["topics"] = "Enter at least one training topic, one a line"

@@ -74,7 +74,7 @@ def lscp_settings_schema():
 
 @hookimpl
 def lscp_navigation(tenant, settings):
-    return [NavItem("Training", "training.index", "training.catalogue.view", order=60)]
+    return [NavItem("Training", "training.index", "training.catalogue.view", order=60, section="learning")]
 
 
 @hookimpl
@@ -97,18 +97,21 @@ def _figures(tenant, settings, year):
 def lscp_annual_report_sections(tenant, settings, year):
     from flask import render_template
 
-    figures = _figures(tenant, settings, year)
-    from plugins.training.evaluation import shown
+    from core.suppression import published_threshold
+    from plugins.training.figures import published
 
-    html = render_template("training/report_section.html", figures=figures, shown=shown)
+    figures = _figures(tenant, settings, year)
+    html = render_template("training/report_section.html", figures=figures,
+                           published=published(figures, published_threshold()))
     return [ReportSection("Multi-agency training", html, order=60)]
 
 
 @hookimpl
 def lscp_dataset_figures(tenant, settings, year):
-    from plugins.training.figures import dataset
+    from core.suppression import published_threshold
+    from plugins.training.figures import published_dataset
 
-    return dataset(_figures(tenant, settings, year))
+    return published_dataset(_figures(tenant, settings, year), published_threshold())
 
 
 @hookimpl

@@ -6,6 +6,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from core.api.schemas import financial_year_field
 from plugins.training.models import ATTENDANCE, DELIVERY_MODES, LEVELS
 
 MAX_PENCE = 100_000_00  # £100,000: more than any charge for missing a day's training, so a typo
@@ -120,8 +121,7 @@ class TrainingBookRequestSchema(Schema):
 
 
 class TrainingFiguresQuerySchema(Schema):
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100),
-                          metadata={"description": "The financial year by the year it starts in: 2025 is 2025/26"})
+    year = financial_year_field()
 
 
 class TrainingCountRowSchema(Schema):

@@ -8,19 +8,20 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.auth.access import current_access, requires
 from core.auth.models import Membership
-from core.calendar import at_london, london_day
+from core.calendar import FinancialYear, at_london, chosen_year, london_day, years_to_offer
+from core.charts import Chart, bar_chart
 from core.db import db, utcnow
-from core.reports.services import FinancialYear
+from core.exports import CSV_TYPE, XLSX_TYPE, download_response
 from core.tenancy.models import Agency
 from core.web.errors import MESSAGES
-from core.web.form_dates import ClockTime, date_schema
+from core.web.form_dates import ClockTime, date_schema, date_values, time_value
 from core.web.forms import FormErrors, validate_form
 from core.web.ids import Id
 from core.web.lookup import get_or_404
@@ -144,13 +145,6 @@ def _refused(message: str, code: int = 403):
 def _add_errors(errors: FormErrors, exc: TrainingError, default_field: str = "") -> None:
     for name, message in exc.errors.items():
         errors.add(name or default_field, message)
-
-
-def _download(content: bytes, content_type: str, filename: str) -> Response:
-    response = Response(content, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _course(course_id: int) -> TrainingCourse:
@@ -415,8 +409,8 @@ def edit_session(training_session_id):
         values = request.form
     else:
         starts, ends = item.starts_at.astimezone(services.LONDON), item.ends_at.astimezone(services.LONDON)
-        values = {"date-day": starts.day, "date-month": starts.month, "date-year": starts.year,
-                  "starts": f"{starts:%H:%M}", "ends": f"{ends:%H:%M}", "venue": item.venue,
+        values = {**date_values("date", starts.date()), "starts": time_value(starts), "ends": time_value(ends),
+                  "venue": item.venue,
                   "joining_link": item.joining_link, "trainers": item.trainers, "capacity": item.capacity,
                   "joining_instructions": item.joining_instructions}
     return render_template("training/session_form.html", course=item.course, session=item, errors=errors,
@@ -579,7 +573,7 @@ def booking_ics(training_booking_id):
     if item.confirmed_at is None:
         return _refused("There is no calendar invitation while the booking is on the waiting list", 404)
     content = notices.invite(item, item.session, g.tenant, cancel=item.status == "cancelled")
-    return _download(content.encode(), "text/calendar; charset=utf-8", f"training-{item.id}.ics")
+    return download_response(content.encode(), "text/calendar; charset=utf-8", f"training-{item.id}.ics")
 
 
 @bp.route("/bookings/<int:training_booking_id>/certificate.pdf")
@@ -593,7 +587,7 @@ def certificate(training_booking_id):
         content = certificates.certificate_pdf(item, g.tenant.short_name, organiser)
     except TrainingError as exc:
         return _refused(str(exc), exc.status)
-    return _download(content, "application/pdf", f"certificate-{item.id}.pdf")
+    return download_response(content, "application/pdf", f"certificate-{item.id}.pdf")
 
 
 @bp.route("/bookings/<int:training_booking_id>/evaluation", methods=["GET", "POST"])
@@ -669,14 +663,20 @@ def register(training_session_id):
 # -- figures ---------------------------------------------------------------------------------------------
 
 
+def _this_year() -> FinancialYear:
+    return FinancialYear.containing(london_day(utcnow()))
+
+
 def _year() -> tuple[FinancialYear, str | None]:
-    raw = request.args.get("year", "").strip()
-    current = FinancialYear.containing(london_day(utcnow()))
-    if not raw:
-        return current, None
-    if not (raw.isascii() and raw.isdigit() and len(raw) == 4) or not 2000 <= int(raw) <= 2100:
-        return current, "Enter the financial year as the year it starts in, like 2025 for April 2025 to March 2026"
-    return FinancialYear(int(raw)), None
+    return chosen_year(request.args.get("year"), _this_year())
+
+
+def sector_chart(result: figures.Figures) -> Chart:
+    """Bookings and attendance in full by sector: the page's by-sector table, drawn."""
+    rows = result.by_sector
+    return bar_chart(f"Bookings and attendance in full by sector, {result.year.label}",
+                     [(r.label, r.bookings) for r in rows], second=[r.attended for r in rows],
+                     series=("Bookings", "Attended in full"), id_prefix="training-sectors")
 
 
 @bp.route("/figures")
@@ -684,13 +684,13 @@ def _year() -> tuple[FinancialYear, str | None]:
 def figures_page():
     year, problem = _year()
     errors = FormErrors()
+    years = years_to_offer(_this_year(), year, figures.years_with_sessions(_offer()))
     if problem:
         errors.add("year", problem)
-        return render_template("training/figures.html", figures=None, year=year, errors=errors,
-                               raw_year=request.args.get("year", "")), 400
+        return render_template("training/figures.html", figures=None, year=year, errors=errors, years=years), 400
     result = figures.gather(_offer(), g.tenant, year, utcnow())
-    return render_template("training/figures.html", figures=result, year=year, errors=errors,
-                           raw_year=str(year.start_year), shown=evaluation.shown, pounds=rules.pounds)
+    return render_template("training/figures.html", figures=result, year=year, errors=errors, years=years,
+                           shown=evaluation.shown, pounds=rules.pounds, sector_chart=sector_chart(result))
 
 
 def _figures_download(kind: str):
@@ -700,9 +700,8 @@ def _figures_download(kind: str):
     result = figures.gather(_offer(), g.tenant, year, utcnow())
     name = f"training-{g.tenant.slug}-{year.start_year}-{year.start_year + 1}"
     if kind == "csv":
-        return _download(figures.figures_csv(result), "text/csv; charset=utf-8", f"{name}.csv")
-    return _download(figures.figures_xlsx(result),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{name}.xlsx")
+        return download_response(figures.figures_csv(result), CSV_TYPE, f"{name}.csv")
+    return download_response(figures.figures_xlsx(result), XLSX_TYPE, f"{name}.xlsx")
 
 
 @bp.route("/figures.csv")
@@ -731,10 +730,8 @@ def needs_index():
 
 
 def _survey_values(survey: TrainingNeedsSurvey) -> dict:
-    closes = survey.closes_on
     return {"title": survey.title, "plan_year": survey.plan_year, "topics": "\n".join(survey.topics),
-            "closes-day": closes.day if closes else "", "closes-month": closes.month if closes else "",
-            "closes-year": closes.year if closes else ""}
+            **date_values("closes", survey.closes_on)}
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])

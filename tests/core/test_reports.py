@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 from lscp_noticeboard.services import post_notice
 
+from core.calendar import FinancialYear
 from core.db import db
 from core.plugins.services import disable_module, enable_module
-from core.reports.services import FinancialYear
 from core.tenancy.isolation import tenant_scope
 from tests.helpers import bearer, create_tenant, login, make_user, set_clock
 
@@ -52,7 +52,9 @@ def test_the_report_has_a_section_from_each_enabled_module(client):
     page = client.get("/alpha/annual-report?year=2025").get_data(as_text=True)
     assert "notices in" not in page and "No module of this partnership contributes" in page
     bad = client.get("/alpha/annual-report?year=twenty")
-    assert bad.status_code == 400 and "Enter the year the financial year starts in" in bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    message = f"Choose a financial year between 2000 and {FinancialYear.current().start_year}"
+    assert f'<a href="#year">{message}</a>' in bad.get_data(as_text=True)  # in the error summary, as on every page
 
 
 def test_figures_through_the_api(client):

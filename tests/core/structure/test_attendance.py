@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from core.calendar import FinancialYear
 from core.db import db
-from core.reports.services import FinancialYear
 from core.structure import meetings as rules
 from core.structure.models import Arrangements
 from core.tenancy.isolation import tenant_scope

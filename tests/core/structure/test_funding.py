@@ -95,12 +95,6 @@ def test_money_is_shown_in_pounds_and_reads_back_the_same():
 # -- years ------------------------------------------------------------------------------------------------
 
 
-def test_31_march_is_the_last_day_of_a_financial_year_and_1_april_the_first_of_the_next():
-    assert funding.financial_year_of(date(2026, 3, 31)) == 2025
-    assert funding.financial_year_of(date(2026, 4, 1)) == 2026
-    assert funding.financial_year_of(date(2026, 1, 1)) == 2025
-
-
 def test_spending_belongs_to_the_financial_year_of_its_date(alpha):
     with tenant_scope(alpha):
         last_day = spend(date(2026, 3, 31), "100")
@@ -109,16 +103,6 @@ def test_spending_belongs_to_the_financial_year_of_its_date(alpha):
         assert (last_day.year, first_day.year) == (2025, 2026)
         assert funding.statement_for(2025).expenditure_total == 10_000
         assert funding.statement_for(2026).expenditure_total == 20_000
-
-
-def test_a_year_in_a_query_string():
-    assert funding.parse_year("2025", TODAY) == 2025
-    assert funding.parse_year("2025/26", TODAY) == 2025
-    assert funding.parse_year(None, TODAY) == 2026  # 1 June 2026 is in 2026/27
-    assert funding.parse_year("", date(2026, 3, 31)) == 2025
-    for bad in ("2025/27", "abc", "25", "1999", "2101", "2025.5"):
-        with pytest.raises(FundingError, match="year"):
-            funding.parse_year(bad, TODAY)
 
 
 # -- the invoice deadline --------------------------------------------------------------------------------

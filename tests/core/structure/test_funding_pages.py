@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from core.audit.models import AuditEvent
-from core.calendar import london_today
+from core.calendar import FinancialYear, london_today
 from core.db import db
 from core.structure import funding
 from core.structure.funding import ContributionFields
@@ -207,7 +207,7 @@ def test_a_year_that_is_not_one_is_a_400_with_a_message(client, alpha):
         assert response.status_code == 400, url
         html = response.get_data(as_text=True)
         assert "Choose a financial year" in html and 'href="#year"' in html, url
-    current = funding.year_label(funding.financial_year_of(london_today()))
+    current = FinancialYear.containing(london_today()).label
     assert f"Funding {current}" in client.get("/alpha/funding/").get_data(as_text=True)
     assert "Funding 2025/26" in client.get("/alpha/funding/?year=2025/26").get_data(as_text=True)
 
@@ -286,7 +286,7 @@ def test_the_statement_downloads_as_csv_and_xlsx(client, alpha):
     response = client.get("/alpha/funding/statement.csv?year=2025")
     assert response.mimetype == "text/csv"
     assert 'filename="income-and-expenditure-2025-26.csv"' in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0] == ["Alpha Safeguarding Children Partnership: income and expenditure statement 2025/26"]
     assert rows[1] == ["1 April 2025 to 31 March 2026"]
     assert rows[3] == ["Section", "Item", "Amount (£)"]
@@ -410,7 +410,7 @@ def test_the_year_links_stop_at_the_first_and_last_years_there_can_be(client, al
 
 def test_spending_is_offered_only_for_a_year_that_has_begun(client, alpha):
     login(client, "manager@alpha.example")
-    current = funding.financial_year_of(london_today())
+    current = FinancialYear.containing(london_today()).start_year
     assert "Add spending" in client.get(f"/alpha/funding/?year={current}").get_data(as_text=True)
     ahead = client.get(f"/alpha/funding/?year={current + 1}").get_data(as_text=True)
     assert "Add spending" not in ahead

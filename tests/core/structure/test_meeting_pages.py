@@ -383,7 +383,7 @@ def test_the_attendance_report_page_and_its_downloads(app, world):
     client = world.client(app, "scrutineer")
     bad = client.get("/alpha/meetings/attendance?year=twenty")
     assert bad.status_code == 400
-    assert "Enter the financial year as the year it starts in" in page(bad)
+    assert "Choose a financial year between 2000 and 2100" in page(bad)
     assert client.get("/alpha/meetings/attendance?year=99999").status_code == 400
     assert client.get("/alpha/meetings/attendance?year=\uff12\uff10\uff12\uff15").status_code == 400
     assert client.get("/alpha/meetings/attendance.csv?year=-1").status_code == 400

@@ -141,6 +141,27 @@ def links_lead_somewhere(response) -> list[str]:
 
 
 @pytest.fixture
+def alpha(app):
+    tenant = create_tenant("alpha")
+    enable_module(tenant, "lado", {})
+    db.session.commit()
+    return tenant
+
+
+def change(tenant, case_id, fn):
+    """Run ``fn(case)`` in the tenant; the CaseError's fields if refused."""
+    with tenant_scope(tenant):
+        case = db.session.get(LadoCase, case_id)
+        try:
+            fn(case)
+        except rules.CaseError as exc:
+            db.session.rollback()
+            return exc.errors
+    db.session.commit()
+    return None
+
+
+@pytest.fixture
 def world(app):
     return World(app)
 

@@ -11,42 +11,19 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db import db
-from core.plugins.services import enable_module
 from core.tenancy.isolation import tenant_scope
 from plugins.lado import cases as rules
 from plugins.lado.models import OUTCOMES, LadoCase
 from plugins.lado.retention import Policy
-from tests.helpers import create_tenant
-from tests.plugins.lado.conftest import load, make_case
+from tests.plugins.lado.conftest import change, load, make_case
 
 TODAY = date(2025, 6, 2)
 RECEIVED = date(2025, 5, 1)
 
 
 @pytest.fixture
-def alpha(app):
-    tenant = create_tenant("alpha")
-    enable_module(tenant, "lado", {})
-    db.session.commit()
-    return tenant
-
-
-@pytest.fixture
 def referral(alpha):
     return make_case(alpha, today=TODAY, received_on=RECEIVED)
-
-
-def change(tenant, case_id, fn):
-    """Run ``fn(case)`` in the tenant; the CaseError's fields if refused."""
-    with tenant_scope(tenant):
-        case = db.session.get(LadoCase, case_id)
-        try:
-            fn(case)
-        except rules.CaseError as exc:
-            db.session.rollback()
-            return exc.errors
-    db.session.commit()
-    return None
 
 
 # -- meetings --------------------------------------------------------------------------------------------

@@ -12,38 +12,16 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEvent
 from core.db import db
-from core.plugins.services import enable_module
 from core.tenancy.isolation import tenant_scope
 from plugins.lado import cases as rules
 from plugins.lado.models import LadoCase
 from plugins.lado.retention import Policy
-from tests.helpers import create_tenant, form_post
-from tests.plugins.lado.conftest import api_token, load, make_case
+from tests.helpers import form_post
+from tests.plugins.lado.conftest import api_token, change, load, make_case
 
 TODAY = date(2025, 6, 2)
 RECEIVED = date(2025, 5, 1)
 BASE = "/api/v1/alpha/lado"
-
-
-def change(tenant, case_id, fn):
-    """Run ``fn(case)`` in the tenant; the CaseError's fields if refused."""
-    with tenant_scope(tenant):
-        case = db.session.get(LadoCase, case_id)
-        try:
-            fn(case)
-        except rules.CaseError as exc:
-            db.session.rollback()
-            return exc.errors
-    db.session.commit()
-    return None
-
-
-@pytest.fixture
-def alpha(app):
-    tenant = create_tenant("alpha")
-    enable_module(tenant, "lado", {})
-    db.session.commit()
-    return tenant
 
 
 @pytest.fixture

@@ -19,14 +19,6 @@ from tests.plugins.lado.conftest import authority, consultation_details, details
 TODAY = date(2025, 6, 2)
 
 
-@pytest.fixture
-def alpha(app):
-    tenant = create_tenant("alpha")
-    enable_module(tenant, "lado", {})
-    db.session.commit()
-    return tenant
-
-
 def refused(tenant, kind="referral", received_on=TODAY, children=(), **values) -> dict[str, str]:
     with tenant_scope(tenant):
         with pytest.raises(rules.CaseError) as caught:

@@ -18,19 +18,11 @@ from plugins.lado import cases as rules
 from plugins.lado import retention
 from plugins.lado.models import LadoCase, LadoChild, LadoEntry, LadoMeeting
 from plugins.lado.retention import Policy
-from tests.helpers import create_tenant, form_post
+from tests.helpers import form_post
 from tests.plugins.lado.conftest import links_lead_somewhere, load, make_case, outcome
 
 TODAY = date(2025, 6, 2)
 ALLEGED = date(2025, 3, 3)
-
-
-@pytest.fixture
-def alpha(app):
-    tenant = create_tenant("alpha")
-    enable_module(tenant, "lado", {})
-    db.session.commit()
-    return tenant
 
 
 def concluded(tenant, result, *, born=None, pension=None, concern=ALLEGED, on=date(2025, 5, 1)) -> LadoCase:

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.calendar import london_day
+from core.calendar import FinancialYear, london_day
 from core.db import db
-from core.reports.services import FinancialYear
 from core.tenancy.isolation import tenant_scope, unscoped
 from plugins.training import services
 from plugins.training.models import TrainingCourse, TrainingSession

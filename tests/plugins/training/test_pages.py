@@ -191,8 +191,7 @@ def test_the_figures_download_as_csv_and_xlsx(app, world, session_id):
     held = datetime.now(UTC) - timedelta(hours=2)
     move_session(session_id, held)
     client = world.client(app, "hf.manager@hf.example")
-    from core.calendar import london_day
-    from core.reports.services import FinancialYear
+    from core.calendar import FinancialYear, london_day
 
     year = FinancialYear.containing(london_day(held)).start_year
     response = client.get(f"/hf/training/figures.csv?year={year}")
@@ -204,8 +203,19 @@ def test_the_figures_download_as_csv_and_xlsx(app, world, session_id):
     assert book_.sheetnames == ["Summary", "By partnership", "By sector", "By agency", "Evaluation", "About"]
     assert ["No-shows", 1] in [[c.value for c in r] for r in book_["Summary"].iter_rows()]
     response = client.get("/hf/training/figures?year=banana")
-    assert response.status_code == 400 and "like 2025" in page(response)
+    assert response.status_code == 400 and "Choose a financial year between 2000 and 2100" in page(response)
     assert client.get("/hf/training/figures.csv?year=1").status_code == 400
+
+
+def test_the_figures_year_picker_offers_each_year_with_sessions(app, world, session_id):
+    from core.calendar import FinancialYear, london_day
+
+    later = datetime.now(UTC) + timedelta(days=800)
+    move_session(session_id, later)
+    html = page(world.client(app, "hf.manager@hf.example").get("/hf/training/figures"))
+    year = FinancialYear.containing(london_day(later))
+    assert f'<option value="{year.start_year}">{year.label}</option>' in html
+    assert f'<option value="{FinancialYear.current().start_year}" selected>' in html
 
 
 def test_the_training_needs_analysis(app, world, outbox):

@@ -10,8 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from core.calendar import at_london
-from core.reports.services import FinancialYear
+from core.calendar import FinancialYear, at_london
 from plugins.training import bookings as rules
 from plugins.training import certificates, evaluation, figures, needs
 from plugins.training.jobs import reminder_due

@@ -194,8 +194,7 @@ def test_figures_each_partnership_its_own_the_coordinator_all(app, world, offer)
 
 
 def _year_of(moment: datetime) -> int:
-    from core.calendar import london_day
-    from core.reports.services import FinancialYear
+    from core.calendar import FinancialYear, london_day
 
     return FinancialYear.containing(london_day(moment)).start_year
 
