@@ -46,6 +46,19 @@ def init_app(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, handle_http)
 
+    from core.refusals import Refused, api_refusal
+
+    @app.errorhandler(Refused)
+    def _refused(refusal: Refused):
+        # A rule's refusal that no view caught: on the API it is the one 422 answer (a view may still catch
+        # it to word its message); a page always catches it, to show the form again.
+        if _wants_json():
+            try:
+                api_refusal(refusal)
+            except HTTPException as answer:
+                return handle_http(answer)
+        raise refusal
+
     @app.errorhandler(Exception)
     def _unexpected(error):
         if isinstance(error, HTTPException):

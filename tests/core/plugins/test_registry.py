@@ -73,6 +73,16 @@ def _registry_with(plugin, registered_as="extra"):
     return ModuleRegistry(pm)
 
 
+def test_the_test_module_implements_every_hook_so_the_suite_exercises_each():
+    """A hook added to the specifications without the test module implementing it would go untried: the
+    walks, the report and the demo all reach hooks through the test module."""
+    from lscp_noticeboard import plugin as noticeboard
+
+    specified = {name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("lscp_")}
+    implemented = {name for name in specified if callable(getattr(noticeboard, name, None))}
+    assert specified and specified == implemented, f"not in the test module: {sorted(specified - implemented)}"
+
+
 def test_a_plugin_is_refused_when_its_name_differs_from_its_entry_point():
     with pytest.raises(PluginError, match="registered as 'other' calls itself 'extra'"):
         _registry_with(_Plugin(), registered_as="other")
