@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from core.api.schemas import EnableModuleSchema, ModuleStateSchema
 from core.auth.access import requires
 from core.db import db
-from core.plugins.services import ModuleStateError, disable_module, enable_module, enabled_modules, registry
+from core.plugins.services import disable_module, enable_module, enabled_modules, registry
 
 bp = Blueprint("modules_api", __name__, description="Switch the partnership's modules on and off")
 
@@ -56,9 +56,6 @@ def put_module(body, name):
     except ValidationError as exc:
         db.session.rollback()
         abort(422, errors={"json": {"settings": exc.messages}}, message="invalid settings")
-    except ModuleStateError as exc:
-        db.session.rollback()
-        abort(409, message=str(exc))
     db.session.commit()
     return _state(module)
 
@@ -70,10 +67,6 @@ def put_module(body, name):
 def delete_module(name):
     """Disable the module. Its records are kept and return when it is enabled again."""
     module = _module(name)
-    try:
-        disable_module(g.tenant, name, actor=g.principal)
-    except ModuleStateError as exc:
-        db.session.rollback()
-        abort(409, message=str(exc))
+    disable_module(g.tenant, name, actor=g.principal)  # a ModuleStateError is answered 409 by the app
     db.session.commit()
     return _state(module)

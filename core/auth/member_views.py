@@ -18,6 +18,7 @@ from core.auth.services import (
     update_membership,
 )
 from core.db import db
+from core.refusals import submit
 from core.tenancy.models import Agency, LocalAuthority
 from core.web.forms import FormErrors, validate_form
 from core.web.lookup import get_or_404
@@ -71,15 +72,12 @@ def invite():
         values = request.form
         data, errors = validate_form(InviteForm())
         if not errors:
-            try:
-                invite_member(g.tenant, data["email"], data["name"], _choice(data), g.principal, g.access)
-            except AccessError as exc:
-                db.session.rollback()
-                errors.add("email", str(exc))
-            else:
-                db.session.commit()
-                flash(f"Invitation sent to {data['email']}", "success")
-                return redirect(url_for("members.index"))
+            done = submit(lambda: invite_member(g.tenant, data["email"], data["name"], _choice(data), g.principal,
+                                                g.access),
+                          errors, done=url_for("members.index"), flash_message=f"Invitation sent to {data['email']}",
+                          whole="email")
+            if done:
+                return done
         return render_template("admin/members/invite.html", roles=roles, agencies=agencies, las=las,
                                errors=errors, values=values), 400
     return render_template("admin/members/invite.html", roles=roles, agencies=agencies, las=las,
@@ -98,15 +96,11 @@ def edit(membership_id):
             abort(403)
         data, errors = validate_form(MembershipForm())
         if not errors:
-            try:
-                update_membership(membership, _choice(data), g.principal, g.access)
-            except AccessError as exc:
-                db.session.rollback()
-                errors.add("roles", str(exc))
-            else:
-                db.session.commit()
-                flash("Changes saved", "success")
-                return redirect(url_for("members.edit", membership_id=membership_id))
+            done = submit(lambda: update_membership(membership, _choice(data), g.principal, g.access), errors,
+                          done=url_for("members.edit", membership_id=membership_id), flash_message="Changes saved",
+                          whole="roles")
+            if done:
+                return done
         status = 400
     return render_template("admin/members/edit.html", membership=membership, roles=roles, agencies=agencies,
                            las=las, errors=errors), status

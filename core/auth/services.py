@@ -19,6 +19,7 @@ from core.auth.access import hash_token
 from core.auth.models import ApiToken, LoginAttempt, Membership, Role, User
 from core.db import db, utcnow
 from core.mail.services import queue_email
+from core.refusals import Refused
 from core.tenancy.isolation import set_tenant, tenant_scope
 from core.tenancy.models import Agency, LocalAuthority, Tenant
 
@@ -43,7 +44,7 @@ COMMON_PASSWORDS = frozenset({
 })
 
 
-class AccessError(ValueError):
+class AccessError(Refused):
     """A request about people and access that cannot be done; the message is for the person asking."""
 
 

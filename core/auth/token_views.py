@@ -11,6 +11,7 @@ from core.auth.forms import TokenForm
 from core.auth.models import ApiToken
 from core.auth.services import AccessError, create_api_token, revoke_api_token
 from core.db import db
+from core.refusals import show_refusal
 from core.web.forms import FormErrors, validate_form
 from core.web.lookup import get_or_404
 
@@ -33,7 +34,7 @@ def index():
             try:
                 _token, plain = create_api_token(g.principal, data["name"], actor=g.principal)
             except AccessError as exc:
-                errors.add("name", str(exc))
+                show_refusal(errors, exc, whole="name")
             else:
                 db.session.commit()
     status = 400 if errors else (201 if plain else 200)

@@ -23,6 +23,7 @@ from core.auth.services import (
     verify_password,
 )
 from core.db import db
+from core.refusals import show_refusal, submit
 from core.tenancy.isolation import unscoped
 from core.tenancy.models import Tenant
 from core.web.forms import FormErrors, validate_form
@@ -111,17 +112,16 @@ def password_reset(token):
     if request.method == "POST":
         data, errors = validate_form(NewPasswordForm())
         if not errors:
-            try:
-                set_password(user, data["password"])
-            except AccessError as exc:
-                errors.add("password", str(exc))
-            else:
+            def change():
                 from core.audit.services import record
 
+                set_password(user, data["password"])
                 record("auth.password_reset", user, summary=f"{user.email} reset their password", actor=user)
-                db.session.commit()
-                flash("Your password has been changed. Sign in with the new one.", "success")
-                return redirect(url_for("auth.login"))
+
+            done = submit(change, errors, done=url_for("auth.login"),
+                          flash_message="Your password has been changed. Sign in with the new one.", whole="password")
+            if done:
+                return done
         return render_template("auth/new_password.html", errors=errors, title="Choose a new password"), 400
     return render_template("auth/new_password.html", errors=errors, title="Choose a new password")
 
@@ -144,7 +144,7 @@ def accept(token):
             try:
                 accept_invitation(membership, data["password"] if data else None)
             except AccessError as exc:
-                errors.add("password", str(exc))
+                show_refusal(errors, exc, whole="password")
             else:
                 db.session.commit()
                 if needs_password or (g.principal is not None and g.principal.id == user.id):
@@ -174,7 +174,7 @@ def account():
                 try:
                     set_password(user, data["password"])
                 except AccessError as exc:
-                    errors.add("password", str(exc))
+                    show_refusal(errors, exc, whole="password")
                 else:
                     db.session.commit()
                     login_user(user)  # the session follows the new version

@@ -13,14 +13,18 @@ from core.audit.services import record
 from core.db import db, utcnow
 from core.plugins.models import ModuleEnablement
 from core.plugins.registry import CORE, ModuleRegistry, RegisteredModule
+from core.refusals import Refused
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import new_version
 
 __all__ = ["ModuleStateError", "ValidationError", "enable_module", "disable_module", "enabled_modules"]
 
 
-class ModuleStateError(ValueError):
-    """A module cannot be switched as asked; the message says why in words an admin understands."""
+class ModuleStateError(Refused):
+    """A module cannot be switched as asked; the message says why in words an admin understands. It is about
+    the state of the partnership's modules, not what was sent: the API answers 409."""
+
+    api_status = 409
 
 
 def registry() -> ModuleRegistry:

@@ -15,6 +15,7 @@ from core.plugins.services import (
     module_states,
     registry,
 )
+from core.refusals import show_refusal
 from core.tenancy.documents import flatten_errors
 from core.web.forms import FormErrors, form_data
 
@@ -76,7 +77,7 @@ def configure(name):
                 errors.add(path.split(".")[0].split("[")[0], messages[0])
         except ModuleStateError as exc:
             db.session.rollback()
-            errors.add("module", str(exc))
+            show_refusal(errors, exc, whole="module")
         else:
             db.session.commit()
             flash(f"{module.info.title} is on", "success")

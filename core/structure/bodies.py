@@ -22,6 +22,7 @@ from core import calendar
 from core.audit.services import record
 from core.auth.models import Membership
 from core.db import db
+from core.refusals import Refused
 from core.structure.models import (
     BODY_KINDS,
     BODY_STATUSES,
@@ -41,14 +42,8 @@ CHAIR_POSITIONS = {"chair": "Chair", "vice_chair": "Vice chair"}
 NON_VOTING_KINDS = {"lead_member"}  # lead members sit as participant observers: the arrangements say so
 
 
-class StructureError(ValueError):
-    """A change the rules refuse. ``str()`` is the message for the person who asked; ``field`` names the
-    form field (or API attribute) it is about, when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class StructureError(Refused):
+    """A change the rules refuse to a body, its chairing, its seats or the partnership's roles."""
 
 
 def long_date(day: date) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import contains_eager
 from core.audit.services import record
 from core.calendar import FIRST_YEAR, LAST_YEAR, FinancialYear
 from core.db import db
+from core.refusals import Refused
 from core.structure.models import SPEND_CATEGORIES, Arrangements, Contribution, Spend
 from core.tenancy.models import Agency
 from core.web.ids import MAX_ID
@@ -34,16 +35,13 @@ MAX_REFERENCE = 60
 MAX_DESCRIPTION = 300
 
 
-class MoneyError(ValueError):
-    """An amount someone typed that is not one we can take; the message says why, for them."""
-
-
-class FundingError(ValueError):
+class FundingError(Refused):
     """A change refused, with a message for each field at fault (named as the forms and API name them)."""
 
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(next(iter(problems.values())))
-        self.problems = problems
+
+class MoneyError(FundingError):
+    """An amount someone typed that is not one we can take; the message says why, for them (the field is the
+    caller's: the amount's own)."""
 
 
 # -- days and years -----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from core.audit.services import record
 from core.calendar import LONDON, FinancialYear, at_london, london_day, next_working_day, years_spanned
 from core.db import db
 from core.exports import Sheet, csv_bytes, notes_sheet, safe_cell, xlsx_bytes
+from core.refusals import Refused
 from core.structure.models import (
     ACTION_STATUSES,
     ATTENDANCE,
@@ -53,13 +54,8 @@ REPRESENTED = frozenset({"present", "deputy"})
 CLOSED_ACTIONS = frozenset({"done", "dropped"})
 
 
-class MeetingError(ValueError):
-    """A rule refused a change. ``errors`` maps form field names to messages (``""`` when the problem is
-    not about one field), so that a page can show each next to its field and in the error summary."""
-
-    def __init__(self, message: str | dict[str, str], field: str = ""):
-        self.errors = dict(message) if isinstance(message, dict) else {field: message}
-        super().__init__("; ".join(self.errors.values()))
+class MeetingError(Refused):
+    """A rule refused a change to a meeting, its agenda, papers, attendance, minutes or actions."""
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

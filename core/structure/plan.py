@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from core.audit.services import record
 from core.calendar import FIRST_YEAR, LAST_YEAR, FinancialYear
 from core.db import db, utcnow
+from core.refusals import Refused
 from core.structure.models import (
     PRIORITY_KINDS,
     RAG,
@@ -36,12 +37,8 @@ _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID = 2**31 - 1  # as core.web.ids: a larger id cannot exist, so it must not reach the database
 
 
-class PlanError(ValueError):
-    """What is wrong, by form field: ``errors`` maps a field name to a message for the user."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__("; ".join(self.errors.values()))
+class PlanError(Refused):
+    """What is wrong with a plan, a priority or an action, by form field."""
 
 
 # -- periods and quarters -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core.audit.services import record
 from core.db import db
+from core.refusals import Refused
 from core.structure.models import SETTING_KINDS, Arrangements, Body, SettingCount
 from core.tenancy.models import LocalAuthority
 
@@ -27,12 +28,8 @@ MAX_NOTE = 200
 FORUM_KIND = "practitioner_forum"
 
 
-class CountsError(ValueError):
+class CountsError(Refused):
     """Counts refused, with a message for each field at fault."""
-
-    def __init__(self, problems: dict[str, str]):
-        super().__init__(next(iter(problems.values())))
-        self.problems = problems
 
 
 def field_name(part: str, la_key: str, kind: str) -> str:

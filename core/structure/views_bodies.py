@@ -14,6 +14,7 @@ from core import calendar
 from core.auth.access import requires
 from core.auth.models import Membership, User
 from core.db import db
+from core.refusals import submit
 from core.structure.bodies import (
     CHAIR_POSITIONS,
     StructureError,
@@ -74,10 +75,6 @@ FORM_ANCHOR = "structure-form"  # where the error summary points for a problem w
 
 def _can_manage() -> bool:
     return g.access.can("core.structure.manage")
-
-
-def _refused(errors: FormErrors, exc: StructureError) -> None:
-    errors.add(exc.field or FORM_ANCHOR, exc.message)
 
 
 def _render_form(template: str, status: int = 200, **context):
@@ -160,18 +157,13 @@ def _body_form(body: Body | None):
     if request.method == "POST":
         data, errors = validate_form(BodyForm())
         if not errors:
-            try:
-                if body is None:
-                    saved = create_body(data, actor=g.principal)
-                else:
-                    saved = update_body(body, data, actor=g.principal)
-            except StructureError as exc:
-                db.session.rollback()
-                _refused(errors, exc)
-            else:
-                db.session.commit()
-                flash(f"{saved.name} {'added' if body is None else 'saved'}", "success")
-                return redirect(url_for("structure.body", body_id=saved.id))
+            done = submit(lambda: (create_body(data, actor=g.principal) if body is None
+                                   else update_body(body, data, actor=g.principal)),
+                          errors, done=lambda saved: url_for("structure.body", body_id=saved.id),
+                          flash_message=lambda saved: f"{saved.name} {'added' if body is None else 'saved'}",
+                          whole=FORM_ANCHOR)
+            if done:
+                return done
         return _render_form("structure/body_form.html", 400, body=body, bodies=bodies, las=las, errors=errors,
                             values=request.form, kinds=BODY_KINDS, statuses=BODY_STATUSES, cadences=CADENCES)
     return _render_form("structure/body_form.html", body=body, bodies=bodies, las=las, errors=errors,
@@ -212,20 +204,19 @@ def set_chair(body_id):
         data, errors = validate_form(ChairForm())
         if not errors:
             unknown = [i for i in data["rotation_agencies"] if i not in key_of]
-            try:
+
+            def change():
                 if data["kind"] == "rotation" and unknown:
                     raise StructureError("Choose safeguarding partners from the list", "rotation_agencies")
                 set_chair_rule(found, position, kind=data["kind"], role_title=data["role_title"],
                                rotation_agencies=[key_of[i] for i in data["rotation_agencies"] if i in key_of],
                                rotation_months=data["rotation_months"],
                                rotation_starts_on=data["rotation_starts_on"], actor=g.principal)
-            except StructureError as exc:
-                db.session.rollback()
-                _refused(errors, exc)
-            else:
-                db.session.commit()
-                flash(f"{CHAIR_POSITIONS[position]} of {found.name} saved", "success")
-                return redirect(url_for("structure.body", body_id=found.id))
+
+            done = submit(change, errors, done=url_for("structure.body", body_id=found.id),
+                          flash_message=f"{CHAIR_POSITIONS[position]} of {found.name} saved", whole=FORM_ANCHOR)
+            if done:
+                return done
         turn_order = request.form.getlist("rotation_agencies")
         return _render_form("structure/chair_form.html", 400, errors=errors, values=request.form,
                             turn_order=turn_order, **context)
@@ -268,15 +259,11 @@ def new_seat(body_id):
     if request.method == "POST":
         data, errors = validate_form(SeatForm())
         if not errors:
-            try:
-                seat = add_seat(found, actor=g.principal, **data)
-            except StructureError as exc:
-                db.session.rollback()
-                _refused(errors, exc)
-            else:
-                db.session.commit()
-                flash(f"{seat.label} now has a seat on {found.name}", "success")
-                return redirect(url_for("structure.body", body_id=found.id))
+            done = submit(lambda: add_seat(found, actor=g.principal, **data), errors,
+                          done=url_for("structure.body", body_id=found.id),
+                          flash_message=lambda seat: f"{seat.label} now has a seat on {found.name}", whole=FORM_ANCHOR)
+            if done:
+                return done
         return _render_form("structure/seat_form.html", 400, errors=errors, values=request.form, **context)
     values = {"status": "voting", **date_values("starts_on", None), **date_values("ends_on", None)}
     return _render_form("structure/seat_form.html", errors=errors, values=values, **context)
@@ -292,18 +279,14 @@ def end_body_member(body_member_id):
         data, errors = validate_form(EndForm())
         if not errors:
             body_id, label, name = seat.body_id, seat.label, seat.body.name
-            try:
-                kept = end_seat(seat, data["ends_on"], actor=g.principal)
-            except StructureError as exc:
-                db.session.rollback()
-                _refused(errors, exc)
-            else:
-                db.session.commit()
-                if kept:
-                    flash(f"{label}'s seat on {name} ends on {data['ends_on']:%-d %B %Y}", "success")
-                else:
-                    flash(f"{label} removed from {name}: the seat had no attendance to keep", "success")
-                return redirect(url_for("structure.body", body_id=body_id))
+            done = submit(lambda: end_seat(seat, data["ends_on"], actor=g.principal), errors,
+                          done=url_for("structure.body", body_id=body_id),
+                          flash_message=lambda kept: (f"{label}'s seat on {name} ends on {data['ends_on']:%-d %B %Y}"
+                                                      if kept else
+                                                      f"{label} removed from {name}: the seat had no attendance to keep"),
+                          whole=FORM_ANCHOR)
+            if done:
+                return done
         return _render_form("structure/end_seat.html", 400, errors=errors, values=request.form, **context)
     return _render_form("structure/end_seat.html", errors=errors, values=date_values("ends_on", seat.ends_on),
                         **context)
@@ -362,16 +345,13 @@ def _holder_form(holder: RoleHolder | None):
         if not errors:
             if members is None:
                 data.pop("membership_id")
-            try:
-                saved = (create_role_holder(data, actor=g.principal) if holder is None
-                         else update_role_holder(holder, data, actor=g.principal))
-            except StructureError as exc:
-                db.session.rollback()
-                _refused(errors, exc)
-            else:
-                db.session.commit()
-                flash(f"{saved.title} {'added' if holder is None else 'saved'}", "success")
-                return redirect(url_for("structure.role_holders"))
+            done = submit(lambda: (create_role_holder(data, actor=g.principal) if holder is None
+                                   else update_role_holder(holder, data, actor=g.principal)),
+                          errors, done=url_for("structure.role_holders"),
+                          flash_message=lambda saved: f"{saved.title} {'added' if holder is None else 'saved'}",
+                          whole=FORM_ANCHOR)
+            if done:
+                return done
         return _render_form("structure/role_holder_form.html", 400, errors=errors, values=request.form, **context)
     return _render_form("structure/role_holder_form.html", errors=errors, values=_holder_values(holder), **context)
 
@@ -396,15 +376,12 @@ def end_role(role_holder_id):
     if request.method == "POST":
         data, errors = validate_form(EndForm())
         if not errors:
-            try:
-                end_role_holder(holder, data["ends_on"], actor=g.principal)
-            except StructureError as exc:
-                db.session.rollback()
-                _refused(errors, exc)
-            else:
-                db.session.commit()
-                flash(f"{holder.title} ends on {data['ends_on']:%-d %B %Y}, with its seats", "success")
-                return redirect(url_for("structure.role_holders"))
+            done = submit(lambda: end_role_holder(holder, data["ends_on"], actor=g.principal), errors,
+                          done=url_for("structure.role_holders"),
+                          flash_message=lambda _: f"{holder.title} ends on {data['ends_on']:%-d %B %Y}, with its seats",
+                          whole=FORM_ANCHOR)
+            if done:
+                return done
         return _render_form("structure/end_role.html", 400, errors=errors, values=request.form, holder=holder)
     return _render_form("structure/end_role.html", errors=errors, values=date_values("ends_on", holder.ends_on),
                         holder=holder)

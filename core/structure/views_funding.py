@@ -15,6 +15,7 @@ from core.auth.access import requires
 from core.db import db
 from core.exports import Sheet, csv_response, xlsx_response
 from core.plugins.types import DashboardPanel
+from core.refusals import show_refusal, submit
 from core.structure import funding
 from core.structure.models import SPEND_CATEGORIES, Contribution, Spend
 from core.tenancy.models import Agency
@@ -68,11 +69,6 @@ def _merge(errors: FormErrors, more: FormErrors) -> FormErrors:
     for name, message in more.fields.items():
         errors.add(name, message)
     return errors
-
-
-def _refused(errors: FormErrors, exc: funding.FundingError) -> None:
-    for name, message in exc.problems.items():
-        errors.add(name, message)
 
 
 def _year_or_400():
@@ -155,7 +151,7 @@ def new_contribution():
                 db.session.commit()
             except funding.FundingError as exc:
                 db.session.rollback()
-                _refused(errors, exc)
+                show_refusal(errors, exc)
             except IntegrityError:
                 _duplicate(errors)
             else:
@@ -203,7 +199,7 @@ def change_contribution(contribution_id):
                 db.session.commit()
             except funding.FundingError as exc:
                 db.session.rollback()
-                _refused(errors, exc)
+                show_refusal(errors, exc)
             except IntegrityError:
                 _duplicate(errors)
             else:
@@ -224,15 +220,12 @@ def record_invoice(contribution_id):
     data, more = validate_form(InvoiceForm())
     _merge(errors, more)
     if not errors:
-        try:
-            funding.record_invoice(contribution, invoiced_on, data["invoice_reference"], calendar.london_today())
-            db.session.commit()
-        except funding.FundingError as exc:
-            db.session.rollback()
-            _refused(errors, exc)
-        else:
-            flash("Invoice recorded", "success")
-            return redirect(url_for("funding.contribution", contribution_id=contribution_id))
+        done = submit(lambda: funding.record_invoice(contribution, invoiced_on, data["invoice_reference"],
+                                                    calendar.london_today()),
+                      errors, done=url_for("funding.contribution", contribution_id=contribution_id),
+                      flash_message="Invoice recorded")
+        if done:
+            return done
     return _contribution_page(get_or_404(Contribution, contribution_id), errors, request.form, 400)
 
 
@@ -243,18 +236,14 @@ def record_payment(contribution_id):
     errors = FormErrors()
     refusal = funding.payment_refusal(contribution)
     if refusal is not None:
-        _refused(errors, refusal)  # before the date: the page asks for none while there is no invoice
+        show_refusal(errors, refusal)  # before the date: the page asks for none while there is no invoice
     paid_on = None if errors else read_date("paid_on", "the date paid", errors, required=True)
     if not errors:
-        try:
-            funding.record_payment(contribution, paid_on, calendar.london_today())
-            db.session.commit()
-        except funding.FundingError as exc:
-            db.session.rollback()
-            _refused(errors, exc)
-        else:
-            flash("Payment recorded", "success")
-            return redirect(url_for("funding.contribution", contribution_id=contribution_id))
+        done = submit(lambda: funding.record_payment(contribution, paid_on, calendar.london_today()), errors,
+                      done=url_for("funding.contribution", contribution_id=contribution_id),
+                      flash_message="Payment recorded")
+        if done:
+            return done
     return _contribution_page(get_or_404(Contribution, contribution_id), errors, request.form, 400)
 
 
@@ -274,17 +263,14 @@ def new_spend():
         data, more = validate_form(SpendForm())
         _merge(errors, more)
         if not errors:
-            try:
-                spend = funding.add_spend(spent_on, data["category"], data["description"], data["amount"],
-                                          calendar.london_today())
-                db.session.commit()
-            except funding.FundingError as exc:
-                db.session.rollback()
-                _refused(errors, exc)
-            else:
-                flash(f"{funding.format_money(spend.amount_pence)} spent on {funding.long_date(spend.spent_on)} "
-                      f"added to {funding.year_label(spend.year)}", "success")
-                return redirect(url_for("funding.index", year=spend.year))
+            done = submit(
+                lambda: funding.add_spend(spent_on, data["category"], data["description"], data["amount"],
+                                          calendar.london_today()),
+                errors, done=lambda spend: url_for("funding.index", year=spend.year),
+                flash_message=lambda spend: f"{funding.format_money(spend.amount_pence)} spent on "
+                                            f"{funding.long_date(spend.spent_on)} added to {funding.year_label(spend.year)}")
+            if done:
+                return done
     return render_template("funding/spend_form.html", year=year, label=funding.year_label(year),
                            categories=SPEND_CATEGORIES, errors=errors, values=values), 400 if errors else 200
 

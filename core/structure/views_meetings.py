@@ -17,6 +17,7 @@ from core.calendar import FinancialYear, chosen_year, years_to_offer
 from core.db import db, utcnow
 from core.exports import CSV_TYPE, XLSX_TYPE, download_response
 from core.plugins.types import DashboardPanel
+from core.refusals import show_refusal, submit
 from core.structure import meetings as rules
 from core.structure.models import (
     ACTION_STATUSES,
@@ -123,11 +124,6 @@ class CancelForm(Schema):
 # -- helpers ---------------------------------------------------------------------------------------------
 
 
-def _add_errors(errors: FormErrors, exc: rules.MeetingError, default_field: str = "") -> None:
-    for name, message in exc.errors.items():
-        errors.add(name or default_field, message)
-
-
 def _today() -> date:
     return rules.today_in_london(utcnow())
 
@@ -172,8 +168,12 @@ def _render_meeting(meeting: Meeting, errors: FormErrors | None = None, status: 
     return page, status
 
 
+def _page_of(meeting: Meeting, anchor: str = "") -> str:
+    return url_for("meetings.show", meeting_id=meeting.id) + (f"#{anchor}" if anchor else "")
+
+
 def _back_to(meeting: Meeting, anchor: str = ""):
-    return redirect(url_for("meetings.show", meeting_id=meeting.id) + (f"#{anchor}" if anchor else ""))
+    return redirect(_page_of(meeting, anchor))
 
 
 # -- the list of meetings --------------------------------------------------------------------------------
@@ -225,16 +225,11 @@ def schedule():
         return _schedule_page("meetings/schedule.html", FormErrors())
     data, errors = validate_form(MeetingForm())
     if not errors and (body := _chosen_body(data, errors)) is not None:
-        try:
-            meeting = rules.schedule_meeting(body, rules.at_london(data["date"], data["starts"]),
-                                             rules.at_london(data["date"], data["ends"]), data["location"])
-        except rules.MeetingError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc, "date")
-        else:
-            db.session.commit()
-            flash("Meeting scheduled", "success")
-            return _back_to(meeting)
+        done = submit(lambda: rules.schedule_meeting(body, rules.at_london(data["date"], data["starts"]),
+                                                     rules.at_london(data["date"], data["ends"]), data["location"]),
+                      errors, done=_page_of, flash_message="Meeting scheduled", whole="date")
+        if done:
+            return done
     return _schedule_page("meetings/schedule.html", errors, 400)
 
 
@@ -245,16 +240,13 @@ def schedule_series():
         return _schedule_page("meetings/series.html", FormErrors(), refusal=rules.series_refusal)
     data, errors = validate_form(SeriesForm())
     if not errors and (body := _chosen_body(data, errors)) is not None:
-        try:
-            created = rules.schedule_series(body, data["first"], data["starts"], data["ends"], count=data["count"],
-                                            until=data["until"], location=data["location"])
-        except rules.MeetingError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc, "first")
-        else:
-            db.session.commit()
-            flash(f"{rules.count_of(len(created), 'meeting')} of {body.name} scheduled", "success")
-            return redirect(url_for("meetings.index", body=body.key))
+        done = submit(lambda: rules.schedule_series(body, data["first"], data["starts"], data["ends"],
+                                                    count=data["count"], until=data["until"], location=data["location"]),
+                      errors, done=lambda _: url_for("meetings.index", body=body.key),
+                      flash_message=lambda created: f"{rules.count_of(len(created), 'meeting')} of {body.name} scheduled",
+                      whole="first")
+        if done:
+            return done
     return _schedule_page("meetings/series.html", errors, 400, refusal=rules.series_refusal)
 
 
@@ -275,21 +267,16 @@ def reschedule(meeting_id):
     refusal = rules.reschedule_refusal(meeting)
     if request.method == "POST" and refusal is not None:
         # No date typed could be taken: say why, where the page says it, rather than ask for fields it lacks.
-        _add_errors(errors, refusal, "meeting")
+        show_refusal(errors, refusal, whole="meeting")
         values = request.form
     elif request.method == "POST":
         data, errors = validate_form(RescheduleForm())
         if not errors:
-            try:
-                rules.reschedule_meeting(meeting, rules.at_london(data["date"], data["starts"]),
-                                         rules.at_london(data["date"], data["ends"]), data["location"])
-            except rules.MeetingError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, "date")
-            else:
-                db.session.commit()
-                flash("Meeting changed", "success")
-                return _back_to(meeting)
+            done = submit(lambda: rules.reschedule_meeting(meeting, rules.at_london(data["date"], data["starts"]),
+                                                           rules.at_london(data["date"], data["ends"]), data["location"]),
+                          errors, done=_page_of(meeting), flash_message="Meeting changed", whole="date")
+            if done:
+                return done
         values = request.form
     else:
         starts, ends = rules.in_london(meeting.starts_at), rules.in_london(meeting.ends_at)
@@ -312,15 +299,10 @@ def _change(meeting_id: int, schema: Schema, change, message: str, anchor: str, 
     meeting = get_or_404(Meeting, meeting_id)
     data, errors = validate_form(schema)
     if not errors:
-        try:
-            change(meeting, data)
-        except rules.MeetingError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc, default_field)
-        else:
-            db.session.commit()
-            flash(message, "success")
-            return _back_to(meeting, anchor)
+        done = submit(lambda: change(meeting, data), errors, done=_page_of(meeting, anchor), flash_message=message,
+                      whole=default_field)
+        if done:
+            return done
     return _render_meeting(_load_meeting(meeting_id), errors, 400)
 
 
@@ -366,15 +348,10 @@ def add_paper(meeting_id):
     if not errors:
         # One byte past the limit is enough to know the file is too large.
         content = upload.stream.read(rules.MAX_PAPER_BYTES + 1)
-        try:
-            rules.add_paper(meeting, data["title"], upload.filename, content)
-        except rules.MeetingError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc, "papers")
-        else:
-            db.session.commit()
-            flash("Paper added", "success")
-            return _back_to(meeting, "papers")
+        done = submit(lambda: rules.add_paper(meeting, data["title"], upload.filename, content), errors,
+                      done=_page_of(meeting, "papers"), flash_message="Paper added", whole="papers")
+        if done:
+            return done
     return _render_meeting(_load_meeting(meeting_id), errors, 400)
 
 
@@ -429,16 +406,11 @@ def add_decision(meeting_id):
 def remove_decision(decision_id):
     decision = get_or_404(Decision, decision_id)
     meeting_id = decision.meeting_id
-    try:
-        rules.remove_decision(decision)
-    except rules.MeetingError as exc:
-        db.session.rollback()
-        errors = FormErrors()
-        _add_errors(errors, exc, "decisions")
-        return _render_meeting(_load_meeting(meeting_id), errors, 400)
-    db.session.commit()
-    flash("Decision removed", "success")
-    return redirect(url_for("meetings.show", meeting_id=meeting_id) + "#decisions")
+    errors = FormErrors()
+    done = submit(lambda: rules.remove_decision(decision), errors,
+                  done=url_for("meetings.show", meeting_id=meeting_id) + "#decisions",
+                  flash_message="Decision removed", whole="decisions")
+    return done or _render_meeting(_load_meeting(meeting_id), errors, 400)
 
 
 @bp.route("/<int:meeting_id>/attendance", methods=["GET", "POST"])
@@ -451,16 +423,11 @@ def attendance(meeting_id):
         # Only the seats of the meeting's date are read from the form: an id it does not list is ignored.
         answers = {seat.id: (request.form.get(rules.attendance_field(seat.id), ""),
                              request.form.get(rules.attendance_field(seat.id, "deputy"), "")) for seat in seats}
-        try:
-            rules.record_attendance(meeting, answers, utcnow())
-        except rules.MeetingError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc, "attendance")
-            meeting = _load_meeting(meeting_id)
-        else:
-            db.session.commit()
-            flash("Attendance recorded", "success")
-            return _back_to(meeting, "attendance")
+        done = submit(lambda: rules.record_attendance(meeting, answers, utcnow()), errors,
+                      done=_page_of(meeting, "attendance"), flash_message="Attendance recorded", whole="attendance")
+        if done:
+            return done
+        meeting = _load_meeting(meeting_id)  # as it is, after the rollback
     return render_template("meetings/attendance.html", meeting=meeting, seats=rules.attendance_by_seat(meeting),
                            errors=errors, values=request.form, posted=request.method == "POST",
                            statuses=ATTENDANCE, refusal=rules.attendance_refusal(meeting, utcnow())
@@ -543,18 +510,13 @@ def new_action():
             if meeting is None:
                 errors.add("meeting_id", "Choose a meeting from the list")
         if not errors:
-            try:
-                action = rules.add_action(body, data["description"], data["owner"], owner_agency=agency,
-                                          due_on=data["due"], meeting=meeting)
-            except rules.MeetingError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, "description")
-            else:
-                db.session.commit()
-                flash("Action added", "success")
-                if meeting is not None:
-                    return _back_to(meeting, "actions")
-                return redirect(url_for("meetings.action", action_id=action.id))
+            done = submit(lambda: rules.add_action(body, data["description"], data["owner"], owner_agency=agency,
+                                                   due_on=data["due"], meeting=meeting),
+                          errors, done=lambda action: (_page_of(meeting, "actions") if meeting is not None
+                                                       else url_for("meetings.action", action_id=action.id)),
+                          flash_message="Action added", whole="description")
+            if done:
+                return done
     return _action_page("meetings/action_new.html", errors, 400, values=request.form, meeting=meeting)
 
 
@@ -579,16 +541,13 @@ def update_action(action_id):
     if not errors:
         agency = _agency_of(data, errors)
         if not errors:
-            try:
-                rules.update_action(item, description=data["description"], owner=data["owner"],
-                                    owner_agency=agency, due_on=data["due"], status=data["status"], today=_today())
-            except rules.MeetingError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, "description")
-            else:
-                db.session.commit()
-                flash("Action updated", "success")
-                return redirect(url_for("meetings.action", action_id=action_id))
+            done = submit(lambda: rules.update_action(item, description=data["description"], owner=data["owner"],
+                                                      owner_agency=agency, due_on=data["due"], status=data["status"],
+                                                      today=_today()),
+                          errors, done=url_for("meetings.action", action_id=action_id), flash_message="Action updated",
+                          whole="description")
+            if done:
+                return done
     return _action_page("meetings/action.html", errors, 400, action=item, today=_today(),
                         overdue=rules.is_overdue(item, _today()), values=request.form)
 

@@ -17,6 +17,7 @@ from core import calendar
 from core.auth.access import requires
 from core.db import db
 from core.plugins.types import DashboardPanel
+from core.refusals import show_refusal, submit
 from core.structure import arrangements as arrangements_rules
 from core.structure import plan
 from core.structure.models import (
@@ -112,11 +113,6 @@ ArrangementsForm = date_schema(
 ReviewForm = date_schema("ReviewForm", {"reviewed_on": ("the date the arrangements were reviewed", True)})
 
 
-def _add_errors(errors: FormErrors, exc: PlanError, rename: dict[str, str] | None = None) -> None:
-    for name, message in exc.errors.items():
-        errors.add((rename or {}).get(name, name), message)
-
-
 def _bodies(keep: Body | None = None) -> list[Body]:
     """Bodies a record may be given: those still meeting, and the one it already has."""
     bodies = db.session.scalars(select(Body).order_by(Body.position, Body.name)).all()
@@ -168,20 +164,18 @@ def _priority_form(priority: Priority | None):
         values = request.form
         data, errors = validate_form(PriorityForm())
         if not errors:
-            try:
+            def change():
                 if priority is None:
-                    priority = plan.create_priority(**data)
-                    message = f"{PRIORITY_KINDS[priority.kind]} added"
-                else:
-                    plan.change_priority(priority, **data)
-                    message = "Changes saved"
-            except PlanError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc)
-            else:
-                db.session.commit()
-                flash(message, "success")
-                return redirect(url_for("plan.index", year=_year_shown(priority)) + f"#priority-{priority.id}")
+                    return plan.create_priority(**data)
+                plan.change_priority(priority, **data)
+                return priority
+
+            done = submit(change, errors,
+                          done=lambda saved: url_for("plan.index", year=_year_shown(saved)) + f"#priority-{saved.id}",
+                          flash_message=lambda saved: (f"{PRIORITY_KINDS[saved.kind]} added" if priority is None
+                                                       else "Changes saved"))
+            if done:
+                return done
         status = 400
     return render_template("plan/priority_form.html", priority=priority, values=values, errors=errors,
                            kinds=PRIORITY_KINDS), status
@@ -214,20 +208,13 @@ def _action_form(priority: Priority, action: PlanAction | None):
         values = request.form
         data, errors = validate_form(PlanActionForm())
         if not errors:
-            try:
-                if action is None:
-                    plan.add_plan_action(priority, **data)
-                    message = "Action added"
-                else:
-                    plan.change_plan_action(action, **data)
-                    message = "Action updated"
-            except PlanError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, {"priority": "title"})
-            else:
-                db.session.commit()
-                flash(message, "success")
-                return redirect(url_for("plan.index", year=_year_shown(priority)) + f"#priority-{priority.id}")
+            done = submit(lambda: (plan.add_plan_action(priority, **data) if action is None
+                                   else plan.change_plan_action(action, **data)),
+                          errors, done=lambda _: url_for("plan.index", year=_year_shown(priority)) + f"#priority-{priority.id}",
+                          flash_message="Action added" if action is None else "Action updated",
+                          rename={"priority": "title"})
+            if done:
+                return done
         status = 400
     bodies = _bodies(action.owner_body if action else None)
     return render_template("plan/action_form.html", priority=priority, action=action, values=values,
@@ -283,7 +270,7 @@ def new_theme():
                 db.session.commit()
             except PlanError as exc:
                 db.session.rollback()
-                _add_errors(errors, exc)
+                show_refusal(errors, exc)
             except IntegrityError:
                 # Someone set this quarter's theme between the check and the commit.
                 db.session.rollback()
@@ -307,15 +294,10 @@ def edit_theme(quarterly_theme_id):
         values = request.form
         data, errors = validate_form(ThemeChangeForm())
         if not errors:
-            try:
-                plan.change_theme(theme, **data)
-            except PlanError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc)
-            else:
-                db.session.commit()
-                flash("Changes saved", "success")
-                return redirect(url_for("plan.index", year=theme.year) + "#themes")
+            done = submit(lambda: plan.change_theme(theme, **data), errors,
+                          done=lambda _: url_for("plan.index", year=theme.year) + "#themes", flash_message="Changes saved")
+            if done:
+                return done
         status = 400
     return render_template("plan/theme_form.html", theme=theme, values=values, errors=errors,
                            label=plan.quarter_label(theme.year, theme.quarter)), status
@@ -332,15 +314,11 @@ def edit_follow_up(theme_follow_up_id):
         values = request.form
         data, errors = validate_form(FollowUpForm())
         if not errors:
-            try:
-                plan.update_follow_up(follow_up, **data)
-            except PlanError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc)
-            else:
-                db.session.commit()
-                flash(f"Follow-up by {follow_up.body.name} saved", "success")
-                return redirect(url_for("plan.index", year=theme.year) + "#themes")
+            done = submit(lambda: plan.update_follow_up(follow_up, **data), errors,
+                          done=lambda _: url_for("plan.index", year=theme.year) + "#themes",
+                          flash_message=lambda _: f"Follow-up by {follow_up.body.name} saved")
+            if done:
+                return done
         status = 400
     return render_template("plan/follow_up_form.html", follow_up=follow_up, theme=theme, values=values,
                            errors=errors, label=plan.quarter_label(theme.year, theme.quarter)), status
@@ -379,15 +357,10 @@ def arrangements():
         data, errors = validate_form(ArrangementsForm())
         if not errors:
             published_on = data.pop("arrangements_published")
-            try:
-                arrangements_rules.change_arrangements(g.tenant, data, published_on=published_on)
-            except PlanError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc)
-            else:
-                db.session.commit()
-                flash("Arrangements settings saved", "success")
-                return redirect(url_for("plan.arrangements"))
+            done = submit(lambda: arrangements_rules.change_arrangements(g.tenant, data, published_on=published_on),
+                          errors, done=url_for("plan.arrangements"), flash_message="Arrangements settings saved")
+            if done:
+                return done
         status = 400
     return _arrangements_page(settings, values, errors, MultiDict(), status)
 
@@ -397,15 +370,11 @@ def arrangements():
 def record_review():
     data, errors = validate_form(ReviewForm())
     if not errors:
-        try:
-            next_due = arrangements_rules.record_review(g.tenant, data["reviewed_on"], today=_today())
-        except PlanError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc)
-        else:
-            db.session.commit()
-            flash(f"Review recorded: the next one is due by {next_due:%-d %B %Y}", "success")
-            return redirect(url_for("plan.arrangements"))
+        done = submit(lambda: arrangements_rules.record_review(g.tenant, data["reviewed_on"], today=_today()),
+                      errors, done=url_for("plan.arrangements"),
+                      flash_message=lambda next_due: f"Review recorded: the next one is due by {next_due:%-d %B %Y}")
+        if done:
+            return done
     settings = arrangements_rules.read_settings()
     return _arrangements_page(settings, _arrangements_values(settings), errors, request.form, 400)
 

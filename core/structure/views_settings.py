@@ -3,11 +3,11 @@ safeguarding leads. Rules live in ``core.structure.settings_counts``."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from core import calendar
 from core.auth.access import requires
-from core.db import db
+from core.refusals import submit
 from core.structure import settings_counts
 from core.structure.funding import long_date
 from core.structure.models import SETTING_KINDS
@@ -40,16 +40,11 @@ def edit_counts():
             for la in table.local_authorities for kind in SETTING_KINDS
         }
         if not errors:
-            try:
-                changed = settings_counts.save_counts(entries, as_of, calendar.london_today())
-                db.session.commit()
-            except settings_counts.CountsError as exc:
-                db.session.rollback()
-                for name, message in exc.problems.items():
-                    errors.add(name, message)
-            else:
-                flash("Counts saved" if changed else "No counts were changed", "success")
-                return redirect(url_for("education.index"))
+            done = submit(lambda: settings_counts.save_counts(entries, as_of, calendar.london_today()), errors,
+                          done=url_for("education.index"),
+                          flash_message=lambda changed: "Counts saved" if changed else "No counts were changed")
+            if done:
+                return done
     else:
         values = date_values("as_of", table.counted_on)
         for row in table.rows:

@@ -3,7 +3,8 @@ conversion, meetings), the figures of a financial year, and an agency's own refe
 
 The same rules and the same local authority limit as the pages (``access.case_limit`` and
 ``cases.limit_to``); every read of a case is in the audit log. A case id the token's holder may not see is
-404 before the body is even read, so an answer never tells whether another authority's case exists.
+404 before the body is even read, so an answer never tells whether another authority's case exists. A rule's
+refusal (``CaseError``) is left to the platform's handler: 422, rolled back, naming the field and the reason.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from core.tenancy.models import Agency, LocalAuthority
 from core.wording import plural
 from plugins.lado import access
 from plugins.lado import cases as rules
-from plugins.lado.common import CaseError
 from plugins.lado.figures import as_dict, lado_figures
 from plugins.lado.models import LadoCase
 from plugins.lado.retention import Policy
@@ -62,11 +62,6 @@ def _case(case_id: int, *, full: bool = True) -> LadoCase:
     if case is None:
         abort(404, message="no such case")
     return case
-
-
-def _refused(exc: CaseError):
-    abort(422, errors={"json": {(name or "_schema"): [message] for name, message in exc.errors.items()}},
-          message="the case was not changed")
 
 
 def _actor() -> str:
@@ -187,13 +182,9 @@ def create_case(body):
     local_authority = _authority(body["local_authority"], MANAGE)
     details, children = _details(body)
     today = london_today()
-    try:
-        case = rules.create_case(kind=body["kind"], local_authority=local_authority, received_on=body["received_on"],
-                                 today=today, details=details, children=children, source="api",
-                                 allocated_to=g.principal, actor_label=_actor())
-    except CaseError as exc:
-        db.session.rollback()
-        _refused(exc)
+    case = rules.create_case(kind=body["kind"], local_authority=local_authority, received_on=body["received_on"],
+                             today=today, details=details, children=children, source="api",
+                             allocated_to=g.principal, actor_label=_actor())
     db.session.commit()
     return _case(case.id)
 
@@ -217,11 +208,7 @@ def update_case(body, lado_case_id):
     """Change the details: fields left out keep their values; ``children``, when given, replaces the list."""
     case = g.lado_case
     details, children = _details(body, case)
-    try:
-        rules.update_details(case, london_today(), details, children, actor_label=_actor(), policy=_policy())
-    except CaseError as exc:
-        db.session.rollback()
-        _refused(exc)
+    rules.update_details(case, london_today(), details, children, actor_label=_actor(), policy=_policy())
     db.session.commit()
     return _case(lado_case_id)
 
@@ -235,16 +222,12 @@ def record_outcome(body, lado_case_id):
     unfounded; it closes the case and sets its retention review date. While a parallel process is still
     under way it is refused (422 on ``confirm_open_processes``) unless confirmed with a reason."""
     case = g.lado_case
-    try:
-        rules.record_outcome(case, body["outcome"], body["outcome_on"], body["note"], london_today(), _policy(),
-                             dbs_referred_on=body["dbs_referred_on"], regulator=body["regulator"],
-                             regulator_referred_on=body["regulator_referred_on"],
-                             employer_learning=body["employer_learning"], actor_label=_actor(),
-                             confirm_open_processes=body["confirm_open_processes"],
-                             open_processes_reason=body["open_processes_reason"])
-    except CaseError as exc:
-        db.session.rollback()
-        _refused(exc)
+    rules.record_outcome(case, body["outcome"], body["outcome_on"], body["note"], london_today(), _policy(),
+                         dbs_referred_on=body["dbs_referred_on"], regulator=body["regulator"],
+                         regulator_referred_on=body["regulator_referred_on"],
+                         employer_learning=body["employer_learning"], actor_label=_actor(),
+                         confirm_open_processes=body["confirm_open_processes"],
+                         open_processes_reason=body["open_processes_reason"])
     db.session.commit()
     return _case(lado_case_id)
 
@@ -256,12 +239,8 @@ def record_outcome(body, lado_case_id):
 def convert(body, lado_case_id):
     """Convert a consultation to a referral, keeping its reference and record."""
     case = g.lado_case
-    try:
-        rules.convert_to_referral(case, body["referred_on"], body["harm_criteria"], body["category"], body["reason"],
-                                  london_today(), actor_label=_actor())
-    except CaseError as exc:
-        db.session.rollback()
-        _refused(exc)
+    rules.convert_to_referral(case, body["referred_on"], body["harm_criteria"], body["category"], body["reason"],
+                              london_today(), actor_label=_actor())
     db.session.commit()
     return _case(lado_case_id)
 
@@ -282,12 +261,8 @@ def list_meetings(lado_case_id):
 def add_meeting(body, lado_case_id):
     """Record an allegation management meeting: the initial meeting first, then reviews."""
     case = g.lado_case
-    try:
-        meeting = rules.record_meeting(case, body["kind"], body["held_on"], body["attendees"], body["decisions"],
-                                       body["actions"], body["next_review_on"], london_today(), actor_label=_actor())
-    except CaseError as exc:
-        db.session.rollback()
-        _refused(exc)
+    meeting = rules.record_meeting(case, body["kind"], body["held_on"], body["attendees"], body["decisions"],
+                                   body["actions"], body["next_review_on"], london_today(), actor_label=_actor())
     db.session.commit()
     return meeting
 
@@ -336,13 +311,9 @@ def refer(body):
     details["referrer_name"] = g.principal.name
     details["referrer_contact"] = details.get("referrer_contact") or g.principal.email
     today = london_today()
-    try:
-        case = rules.create_case(kind="referral", local_authority=local_authority, received_on=today, today=today,
-                                 details=details, children=children, source="agency_form", submitted_by=g.principal,
-                                 actor_label=g.principal.name)
-    except CaseError as exc:
-        db.session.rollback()
-        _refused(exc)
+    case = rules.create_case(kind="referral", local_authority=local_authority, received_on=today, today=today,
+                             details=details, children=children, source="agency_form", submitted_by=g.principal,
+                             actor_label=g.principal.name)
     announce(case)
     db.session.commit()
     return db.session.scalars(select(LadoCase).where(LadoCase.id == case.id)

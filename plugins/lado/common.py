@@ -6,16 +6,12 @@ import re
 from datetime import date
 
 from core.db import db, utcnow
+from core.refusals import Refused
 from plugins.lado.models import LadoCase, LadoEntry
 
 
-class CaseError(ValueError):
-    """A rule refused a change. ``errors`` maps field names to messages (``""`` when the problem is not
-    about one field), so that a page shows each by its field and an API names the field."""
-
-    def __init__(self, message: str | dict[str, str], field: str = ""):
-        self.errors = dict(message) if isinstance(message, dict) else {field: message}
-        super().__init__("; ".join(self.errors.values()))
+class CaseError(Refused):
+    """A rule of the LADO module refused a change (see ``core.refusals``)."""
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -66,7 +66,3 @@ class Reader:
                          "number": number})
         return rows
 
-
-def add_rule_errors(errors: FormErrors, problems: dict[str, str], default_field: str) -> None:
-    for name, message in problems.items():
-        errors.add(name or default_field, message)

@@ -17,7 +17,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     g,
     redirect,
     render_template,
@@ -35,6 +34,7 @@ from core.calendar import FinancialYear, chosen_year, london_today, years_to_off
 from core.charts import bar_chart
 from core.db import db
 from core.exports import CSV_TYPE, XLSX_TYPE, Sheet, csv_response, download_response, safe_cell, xlsx_response
+from core.refusals import show_refusal, submit
 from core.tenancy.models import Agency, LocalAuthority
 from core.web.form_dates import date_values
 from core.web.forms import FormErrors
@@ -44,7 +44,7 @@ from plugins.lado import access, retention
 from plugins.lado import cases as rules
 from plugins.lado.common import CaseError
 from plugins.lado.figures import figures_csv, figures_xlsx, lado_figures, years_with_cases
-from plugins.lado.forms import Reader, add_rule_errors
+from plugins.lado.forms import Reader
 from plugins.lado.models import (
     CATEGORIES,
     EMPLOYER_ACTIONS,
@@ -364,14 +364,15 @@ def new_case():
     try:  # checked even when the boxes above have problems, so that every problem shows at once
         rules.check_details(kind, received_on or _today(), _today(), details, children)
     except CaseError as exc:
-        add_rule_errors(errors, exc.errors, "summary")
+        show_refusal(errors, exc, whole="summary")
     if not errors:
-        case = rules.create_case(kind=kind, local_authority=local_authority, received_on=received_on,
-                                 today=_today(), details=details, children=children, allocated_to=g.principal,
-                                 actor_label=_actor())
-        db.session.commit()
-        flash(f"{case.kind_label} {case.reference} recorded", "success")
-        return redirect(url_for("lado.show", lado_case_id=case.id))
+        answer = submit(lambda: rules.create_case(kind=kind, local_authority=local_authority, received_on=received_on,
+                                                  today=_today(), details=details, children=children,
+                                                  allocated_to=g.principal, actor_label=_actor()),
+                        errors, done=lambda case: url_for("lado.show", lado_case_id=case.id),
+                        flash_message=lambda case: f"{case.kind_label} {case.reference} recorded", whole="summary")
+        if answer:
+            return answer
     return _details_page("lado/new.html", errors, _form_values(), 400, authorities=authorities)
 
 
@@ -401,14 +402,24 @@ def show(lado_case_id):
     return page
 
 
-def _refusal(reader: Reader, exc: CaseError, default_field: str) -> FormErrors:
-    """The errors a form is shown again with. A refusal of the change as a whole (the case was closed, converted
-    or its data removed since the form was opened) comes alone, under ``default_field``: the id of something the
-    page always shows, since the form it came from may be gone from the page, and what was typed in it no
-    longer matters. Otherwise every problem of the form and of the rule, each under its field."""
-    errors = FormErrors() if "" in exc.errors else reader.errors
-    add_rule_errors(errors, exc.errors, default_field)
-    return errors
+def _checked(reader: Reader, change):
+    """``change`` for ``submit`` with ``reader.errors`` as the form's errors: refused too when the form had
+    problems of its own (so that what the rule did is rolled back), every problem of the form and of the rule
+    each under its field. A refusal of the change as a whole (the case was closed, converted or its data removed
+    since the form was opened) comes alone, under ``whole``: the id of something the page always shows, since
+    the form it came from may be gone from the page, and what was typed in it no longer matters."""
+    def attempt():
+        try:
+            result = change()
+        except CaseError as refusal:
+            if "" in refusal.errors:  # the form's own problems no longer matter
+                reader.errors.fields.clear()
+            raise
+        if reader.errors:
+            raise CaseError({})
+        return result
+
+    return attempt
 
 
 def _change(lado_case_id: int, change, message: str, section: str, permission: str = MANAGE):
@@ -416,20 +427,13 @@ def _change(lado_case_id: int, change, message: str, section: str, permission: s
     has), or the page again with the errors, a refusal of the change as a whole leading to that section.
 
     ``change`` calls its rule even when a date could not be read, so that a case that no longer allows the
-    change says so (see ``_refusal``); what it did is rolled back with the form's own errors."""
+    change says so (see ``_checked``); what it did is rolled back with the form's own errors."""
     case = _case(lado_case_id, permission, full=True)
     reader = Reader(request.form)
-    try:
-        change(case, reader)
-        if reader.errors:
-            raise CaseError({})
-    except CaseError as exc:
-        db.session.rollback()
-        errors = _refusal(reader, exc, section)
-        return _case_page(_case(lado_case_id, permission, full=True), errors, 400)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("lado.show", lado_case_id=lado_case_id) + f"#{section}")
+    answer = submit(_checked(reader, lambda: change(case, reader)), reader.errors,
+                    done=url_for("lado.show", lado_case_id=lado_case_id) + f"#{section}", flash_message=message,
+                    whole=section)
+    return answer or _case_page(_case(lado_case_id, permission, full=True), reader.errors, 400)
 
 
 @bp.route("/cases/<int:lado_case_id>/details", methods=["GET", "POST"])
@@ -446,15 +450,12 @@ def edit(lado_case_id):
     children = reader.children()
     errors = reader.errors
     if not errors:
-        try:
-            rules.update_details(case, _today(), details, children, actor_label=_actor(), policy=_policy())
-        except CaseError as exc:
-            db.session.rollback()
-            add_rule_errors(errors, exc.errors, "summary")
-        else:
-            db.session.commit()
-            flash("Case details saved", "success")
-            return redirect(url_for("lado.show", lado_case_id=lado_case_id))
+        answer = submit(lambda: rules.update_details(case, _today(), details, children, actor_label=_actor(),
+                                                     policy=_policy()),
+                        errors, done=url_for("lado.show", lado_case_id=lado_case_id),
+                        flash_message="Case details saved", whole="summary")
+        if answer:
+            return answer
     case = _case(lado_case_id, MANAGE, full=True)
     return _details_page("lado/edit.html", errors, _form_values(), 400, case=case)
 
@@ -468,20 +469,13 @@ def convert(lado_case_id):
     if request.method == "POST":
         reader = Reader(request.form)
         referred_on = reader.date("referred_on", "the date it became a referral", required=True)
-        try:
-            rules.convert_to_referral(case, referred_on, reader.many("harm_criteria"), reader.choice("category"),
-                                      reader.text("reason"), _today(), actor_label=_actor())
-            if reader.errors:
-                raise CaseError({})
-        except CaseError as exc:
-            db.session.rollback()
-            errors = _refusal(reader, exc, "heading")
-            values = _form_values()
-            case = _case(lado_case_id, MANAGE)
-        else:
-            db.session.commit()
-            flash(f"{case.reference} is now a referral", "success")
-            return redirect(url_for("lado.show", lado_case_id=lado_case_id))
+        answer = submit(_checked(reader, lambda: rules.convert_to_referral(
+            case, referred_on, reader.many("harm_criteria"), reader.choice("category"), reader.text("reason"),
+            _today(), actor_label=_actor())), reader.errors, done=url_for("lado.show", lado_case_id=lado_case_id),
+            flash_message=f"{case.reference} is now a referral", whole="heading")
+        if answer:
+            return answer
+        errors, values, case = reader.errors, _form_values(), _case(lado_case_id, MANAGE)
     return _render("lado/convert.html", 400 if errors else 200, case=case, errors=errors, values=values)
 
 
@@ -529,21 +523,14 @@ def new_meeting(lado_case_id):
         reader = Reader(request.form)
         held_on = reader.date("held_on", "the date of the meeting", required=True)
         next_review = reader.date("next_review_on", "the date of the next review")
-        try:
-            rules.record_meeting(case, reader.choice("kind"), held_on, reader.text("attendees"),
-                                 reader.text("decisions"), reader.text("actions"), next_review, _today(),
-                                 actor_label=_actor())
-            if reader.errors:
-                raise CaseError({})
-        except CaseError as exc:
-            db.session.rollback()
-            errors = _refusal(reader, exc, "heading")
-            values = _form_values()
-            case = _case(lado_case_id, MANAGE, full=True)
-        else:
-            db.session.commit()
-            flash("Meeting recorded", "success")
-            return redirect(url_for("lado.show", lado_case_id=lado_case_id) + "#meetings")
+        answer = submit(_checked(reader, lambda: rules.record_meeting(
+            case, reader.choice("kind"), held_on, reader.text("attendees"), reader.text("decisions"),
+            reader.text("actions"), next_review, _today(), actor_label=_actor())), reader.errors,
+            done=url_for("lado.show", lado_case_id=lado_case_id) + "#meetings", flash_message="Meeting recorded",
+            whole="heading")
+        if answer:
+            return answer
+        errors, values, case = reader.errors, _form_values(), _case(lado_case_id, MANAGE, full=True)
     return _render("lado/meeting.html", 400 if errors else 200, case=case, errors=errors, values=values,
                    initial_held=initial_held)
 
@@ -595,22 +582,16 @@ def outcome(lado_case_id):
         outcome_on = reader.date("outcome_on", "the date of the outcome", required=True)
         dbs = reader.date("dbs_referred_on", "the date of the DBS referral")
         regulator_on = reader.date("regulator_referred_on", "the date of the referral to the regulator")
-        try:
-            rules.record_outcome(case, reader.choice("outcome"), outcome_on, reader.text("note"), _today(), _policy(),
-                                 dbs_referred_on=dbs, regulator=reader.choice("regulator"),
-                                 regulator_referred_on=regulator_on, employer_learning=reader.text("employer_learning"),
-                                 actor_label=_actor(), **_open_processes_confirmation(reader))
-            if reader.errors:
-                raise CaseError({})
-        except CaseError as exc:
-            db.session.rollback()
-            errors = _refusal(reader, exc, "heading")
-            values = _form_values()
-            case = _case(lado_case_id, MANAGE)
-        else:
-            db.session.commit()
-            flash(f"Outcome of {case.reference} recorded: {case.outcome_label}", "success")
-            return redirect(url_for("lado.show", lado_case_id=lado_case_id) + "#outcome")
+        answer = submit(_checked(reader, lambda: rules.record_outcome(
+            case, reader.choice("outcome"), outcome_on, reader.text("note"), _today(), _policy(),
+            dbs_referred_on=dbs, regulator=reader.choice("regulator"), regulator_referred_on=regulator_on,
+            employer_learning=reader.text("employer_learning"), actor_label=_actor(),
+            **_open_processes_confirmation(reader))), reader.errors,
+            done=url_for("lado.show", lado_case_id=lado_case_id) + "#outcome",
+            flash_message=lambda _: f"Outcome of {case.reference} recorded: {case.outcome_label}", whole="heading")
+        if answer:
+            return answer
+        errors, values, case = reader.errors, _form_values(), _case(lado_case_id, MANAGE)
     return _render("lado/outcome.html", 400 if errors else 200, case=case, errors=errors, values=values,
                    open_processes=rules.open_processes(case))
 
@@ -773,7 +754,7 @@ def refer():
     try:
         rules.check_details("referral", _today(), _today(), details, children)
     except CaseError as exc:
-        add_rule_errors(errors, exc.errors, "summary")
+        show_refusal(errors, exc, whole="summary")
     if not errors:
         case = rules.create_case(kind="referral", local_authority=local_authority, received_on=_today(),
                                  today=_today(), details=details, children=children, source="agency_form",

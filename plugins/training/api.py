@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from core.auth.access import current_access, requires
 from core.calendar import at_london
 from core.db import db, utcnow
+from core.refusals import api_refusal
 from core.tenancy.models import Tenant
 from core.web.lookup import get_or_404
 from plugins.training import bookings as rules
@@ -30,13 +31,6 @@ from plugins.training.schemas import (
 from plugins.training.services import TrainingError
 
 bp = Blueprint("training_api", __name__, description="Multi-agency training: courses, sessions, bookings, figures")
-
-
-def _fail(exc: TrainingError):
-    fields = {name: [message] for name, message in exc.errors.items() if name}
-    if fields and exc.status == 400:
-        abort(422, errors={"json": fields}, message=str(exc))
-    abort(exc.status if 400 <= exc.status < 500 else 409, message=str(exc))
 
 
 def _slugs(tenant_ids) -> dict[int, str]:
@@ -149,8 +143,7 @@ def create_booking(body, training_session_id):
                              utcnow(), context.settings(), manager_email=body["manager_email"],
                              join_waiting_list=body["join_waiting_list"])
     except TrainingError as exc:
-        db.session.rollback()
-        _fail(exc)
+        api_refusal(exc, message=str(exc))  # the reason itself, as the API has always worded it
     db.session.commit()
     booking = db.session.get(TrainingBooking, booking.id)
     return _with_positions(booking.session, [booking])[0]
@@ -172,8 +165,7 @@ def cancel_booking(training_session_id, training_booking_id):
     try:
         rules.cancel(context.offer(), g.tenant, booking, utcnow(), context.settings())
     except TrainingError as exc:
-        db.session.rollback()
-        _fail(exc)
+        api_refusal(exc, message=str(exc))
     db.session.commit()
     booking = db.session.get(TrainingBooking, training_booking_id)
     booking.waiting_position = None

@@ -159,11 +159,11 @@ def place_facts(session: TrainingSession, user_ids: Iterable[int]) -> PlaceFacts
 def session_refusal(session: TrainingSession, now: datetime) -> TrainingError | None:
     """Why nobody can be booked on the session now, or None."""
     if session.status != "scheduled":
-        return TrainingError("The session was cancelled", status=409)
+        return TrainingError("The session was cancelled", api_status=409)
     if session.starts_at <= now:
-        return TrainingError("The session has started, so it can no longer be booked", status=409)
+        return TrainingError("The session has started, so it can no longer be booked", api_status=409)
     if not session.course.active:
-        return TrainingError("The course has been withdrawn, so its sessions can no longer be booked", status=409)
+        return TrainingError("The course has been withdrawn, so its sessions can no longer be booked", api_status=409)
     return None
 
 
@@ -174,7 +174,8 @@ def _delegate_refusal(membership: Membership | None, who: Principal) -> Training
     if membership.agency_id is None:
         if self_booking:
             return TrainingError("Your membership of the partnership names no agency, and training is for the staff "
-                                 "of its agencies: ask your partnership's administrator to add your agency")
+                                 "of its agencies: ask your partnership's administrator to add your agency",
+                                 api_status=400)  # no field sent is wrong: the API answers 400, as it always has
         return TrainingError(f"{membership.user.name} has no agency in this partnership, so cannot be booked",
                              "user_id")
     if not self_booking and who.agency_id is not None and not who.platform_admin \
@@ -198,12 +199,12 @@ def refusal(session: TrainingSession, delegate: Membership | None, who: Principa
     if prerequisite is not None and delegate.user_id not in facts.completed:
         return TrainingError(f"{session.course.title} is for people who have completed {prerequisite.title} "
                              f"({prerequisite.level_label.lower()}), and "
-                             f"{'you have' if self_booking else name + ' has'} not attended it yet", status=409)
+                             f"{'you have' if self_booking else name + ' has'} not attended it yet", api_status=409)
     if delegate.user_id in facts.booked:
         return TrainingError(f"{'You are' if self_booking else name + ' is'} already booked on this session or on "
-                             "its waiting list", status=409)
+                             "its waiting list", api_status=409)
     if facts.taken >= session.capacity and not join_waiting_list:
-        return TrainingError("The session is full", status=409)
+        return TrainingError("The session is full", api_status=409)
     return None
 
 
@@ -250,7 +251,7 @@ def book(offer: Offer, tenant: Tenant, session_id: int, delegate: Membership | N
     """
     session = sharing.lock_session(session_id)
     if session is None or not visible(offer, session):
-        raise TrainingError("There is no such session", status=404)
+        raise TrainingError("There is no such session", api_status=404)
     facts = place_facts(session, [delegate.user_id] if delegate is not None else [])
     refused = refusal(session, delegate, who, now, facts, join_waiting_list=join_waiting_list)
     if refused is not None:
@@ -291,12 +292,12 @@ def cancel(offer: Offer, tenant: Tenant, booking: TrainingBooking, now: datetime
     session = sharing.lock_session(booking.session_id)
     db.session.refresh(booking)  # as it is now that the session is locked, not as this request first read it
     if session is None:
-        raise TrainingError("There is no such session", status=404)
+        raise TrainingError("There is no such session", api_status=404)
     if booking.status == "cancelled":
-        raise TrainingError("This booking is already cancelled", status=409)
+        raise TrainingError("This booking is already cancelled", api_status=409)
     if session.starts_at <= now:
         raise TrainingError("The session has started: it can no longer be cancelled, and the register will "
-                            "record whether the place was used", status=409)
+                            "record whether the place was used", api_status=409)
     was_confirmed = booking.status == "confirmed"
     late = was_confirmed and session.status == "scheduled" and \
         is_late(session, now, settings["cancellation_working_days"])
@@ -330,7 +331,7 @@ def change_session(offer: Offer, session: TrainingSession, data: dict, now: date
     already taken is refused; the date and time change only while nobody is booked (calendars hold it)."""
     require_owner(offer, session)
     if session.status != "scheduled":
-        raise TrainingError("The session was cancelled, so it cannot be changed", status=409)
+        raise TrainingError("The session was cancelled, so it cannot be changed", api_status=409)
     locked = sharing.lock_session(session.id)
     values = session_values(locked.course, data)
     taken = sharing.places_taken(locked)
@@ -356,9 +357,9 @@ def cancel_session(offer: Offer, session: TrainingSession, reason: str, now: dat
     require_owner(offer, session)
     locked = sharing.lock_session(session.id)
     if locked.status == "cancelled":
-        raise TrainingError("The session is already cancelled", status=409)
+        raise TrainingError("The session is already cancelled", api_status=409)
     if locked.starts_at <= now:
-        raise TrainingError("The session has started, so it cannot be cancelled", status=409)
+        raise TrainingError("The session has started, so it cannot be cancelled", api_status=409)
     locked.status = "cancelled"
     record("training.session_cancelled", locked, summary=f"Cancelled the session of {locked.course.title} on "
            f"{notices.when(locked)}", details={"reason": (reason or "")[:500]})
@@ -375,7 +376,7 @@ def outcome_field(booking_id: int) -> str:
 def register_entries(offer: Offer, session: TrainingSession) -> list[sharing.RegisterEntry]:
     if session.tenant_id != offer.tenant_id:
         raise TrainingError(f"The register of this session is taken by {offer.coordinator_name or 'its organiser'}, "
-                            "which runs it", status=403)
+                            "which runs it", api_status=403)
     return sharing.register(session)
 
 
@@ -385,9 +386,9 @@ def take_register(offer: Offer, session: TrainingSession, answers: dict[int, str
     already recorded and stay so. Returns the number of bookings changed."""
     entries = register_entries(offer, session)
     if session.status != "scheduled":
-        raise TrainingError("The session was cancelled, so it has no register", status=409)
+        raise TrainingError("The session was cancelled, so it has no register", api_status=409)
     if session.starts_at > now:
-        raise TrainingError("The register can be taken once the session has started", status=409)
+        raise TrainingError("The register can be taken once the session has started", api_status=409)
     expected = {e.booking_id: e for e in entries if e.status == "confirmed"}
     problems = {}
     outcomes = {}

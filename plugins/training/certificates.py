@@ -46,7 +46,7 @@ def certificate_pdf(booking: TrainingBooking, partnership: str, organiser: str |
     """The certificate of an attended booking; raises TrainingError for any other."""
     reason = why_no_certificate(booking)
     if reason:
-        raise TrainingError(reason, status=403)
+        raise TrainingError(reason, api_status=403)
     session = booking.session
     course = session.course
     pdf = FPDF(orientation="L", unit="mm", format="A4")

@@ -60,7 +60,7 @@ def submit(booking: TrainingBooking, stage: str, knowledge, confidence, comments
     """The learner's answers for one stage. Only the learner answers (the pages check who is asking)."""
     reason = why_closed(booking, booking.session, stage, now)
     if reason:
-        raise TrainingError(reason, status=409)
+        raise TrainingError(reason, api_status=409)
     problems = {}
     if knowledge not in SCALE:
         problems["knowledge"] = "Choose how you rate your knowledge, from 1 to 5"

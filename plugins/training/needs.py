@@ -98,7 +98,7 @@ def lead_addresses() -> list[str]:
 def open_survey(survey: TrainingNeedsSurvey, tenant: Tenant, now: datetime) -> int:
     """Open the questionnaire and email every agency safeguarding lead. Returns the number emailed."""
     if survey.status != "draft":
-        raise TrainingError("The questionnaire has already been opened", status=409)
+        raise TrainingError("The questionnaire has already been opened", api_status=409)
     survey.status = "open"
     survey.opened_at = now
     recipients = lead_addresses()
@@ -113,7 +113,7 @@ def open_survey(survey: TrainingNeedsSurvey, tenant: Tenant, now: datetime) -> i
 
 def close_survey(survey: TrainingNeedsSurvey, now: datetime) -> None:
     if survey.status != "open":
-        raise TrainingError("Only an open questionnaire can be closed", status=409)
+        raise TrainingError("Only an open questionnaire can be closed", api_status=409)
     survey.status = "closed"
     survey.closed_at = now
     record("training.needs_survey_closed", survey, summary=f"Closed {survey.title}")
@@ -132,7 +132,7 @@ def respond(survey: TrainingNeedsSurvey, agency: Agency, respondent_id: int | No
     """The agency's answer (a second answer replaces the first): ``answers`` maps each topic's position to
     (need rating 0-3, number of staff)."""
     if not is_open(survey, today):
-        raise TrainingError("The questionnaire is closed", status=409)
+        raise TrainingError("The questionnaire is closed", api_status=409)
     problems = {}
     needs, staff = {}, {}
     for index, topic in enumerate(survey.topics):

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from core.audit.services import record
 from core.calendar import LONDON
 from core.db import db
+from core.refusals import Refused
 from core.tenancy.models import SharedOffer, SharedOfferMember, Tenant
 from plugins.training.models import DELIVERY_MODES, LEVELS, TrainingCourse, TrainingSession
 
@@ -31,14 +32,8 @@ MAX_DURATION_MINUTES = 5 * 24 * 60  # a five-day course; more is a typo
 HALF_DAY_MINUTES = 4 * 60
 
 
-class TrainingError(ValueError):
-    """A rule refused a change. ``errors`` maps form field names to messages (``""`` when the problem is
-    not about one field), so that a page can show each next to its field and in the error summary."""
-
-    def __init__(self, message: str | dict[str, str], field: str = "", status: int = 400):
-        self.errors = dict(message) if isinstance(message, dict) else {field: message}
-        self.status = status
-        super().__init__("; ".join(self.errors.values()))
+class TrainingError(Refused):
+    """A training rule refused a change (on the API, 409 for a conflict such as a full session)."""
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -162,7 +157,7 @@ def require_owner(offer: Offer, row: TrainingCourse | TrainingSession) -> None:
     if row.tenant_id != offer.tenant_id:
         who = offer.coordinator_name or "the partnership that runs it"
         raise TrainingError(f"This is part of the shared offer run by {who}: only {who} can change it",
-                            status=403)
+                            api_status=403)
 
 
 # -- courses ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from core.calendar import FinancialYear, at_london, chosen_year, london_day, yea
 from core.charts import Chart, bar_chart
 from core.db import db, utcnow
 from core.exports import CSV_TYPE, XLSX_TYPE, download_response
+from core.refusals import show_refusal, submit
 from core.tenancy.models import Agency
 from core.web.errors import MESSAGES
 from core.web.form_dates import ClockTime, date_schema, date_values, time_value
@@ -142,9 +143,10 @@ def _refused(message: str, code: int = 403):
     return render_template("errors/error.html", code=code, title=title, body=message), code
 
 
-def _add_errors(errors: FormErrors, exc: TrainingError, default_field: str = "") -> None:
-    for name, message in exc.errors.items():
-        errors.add(name or default_field, message)
+def _status(refusal: TrainingError) -> int:
+    """A page's status for a refusal: what was entered is shown again with 400; who may (403), what is not
+    there (404) and a conflict with the record's state (409) keep the status the API gives them."""
+    return 400 if refusal.api_status == 422 else refusal.api_status
 
 
 def _course(course_id: int) -> TrainingCourse:
@@ -269,15 +271,11 @@ def new_course():
                              "duration_minutes": 180})
     data, errors = validate_form(CourseForm())
     if not errors and (values := _course_data(data, errors)) is not None:
-        try:
-            created = services.create_course(offer, values)
-        except TrainingError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc, "title")
-        else:
-            db.session.commit()
-            flash(f"{created.title} added to the catalogue", "success")
-            return redirect(url_for("training.course", training_course_id=created.id))
+        done = submit(lambda: services.create_course(offer, values), errors, whole="title",
+                      done=lambda created: url_for("training.course", training_course_id=created.id),
+                      flash_message=lambda created: f"{created.title} added to the catalogue")
+        if done is not None:
+            return done
     return _course_page("training/course_form.html", errors, request.form, 400)
 
 
@@ -289,7 +287,7 @@ def edit_course(training_course_id):
     try:
         services.require_owner(offer, item)
     except TrainingError as exc:
-        return _refused(str(exc), exc.status)
+        return _refused(str(exc), _status(exc))
     if request.method == "GET":
         values = {"title": item.title, "description": item.description, "audience": item.audience,
                   "learning_outcomes": item.learning_outcomes, "level": item.level,
@@ -298,15 +296,10 @@ def edit_course(training_course_id):
         return _course_page("training/course_form.html", FormErrors(), values, course=item)
     data, errors = validate_form(CourseForm())
     if not errors and (values := _course_data(data, errors)) is not None:
-        try:
-            services.update_course(offer, item, values)
-        except TrainingError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc, "title")
-        else:
-            db.session.commit()
-            flash("Course changed", "success")
-            return redirect(url_for("training.course", training_course_id=item.id))
+        done = submit(lambda: services.update_course(offer, item, values), errors, whole="title",
+                      done=url_for("training.course", training_course_id=item.id), flash_message="Course changed")
+        if done is not None:
+            return done
     return _course_page("training/course_form.html", errors, request.form, 400, course=_course(training_course_id))
 
 
@@ -326,20 +319,16 @@ def new_session(training_course_id):
     try:
         services.require_owner(offer, item)
     except TrainingError as exc:
-        return _refused(str(exc), exc.status)
+        return _refused(str(exc), _status(exc))
     errors = FormErrors()
     if request.method == "POST":
         data, errors = validate_form(SessionForm())
         if not errors:
-            try:
-                created = services.schedule_session(offer, item, _session_data(data))
-            except TrainingError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, "date")
-            else:
-                db.session.commit()
-                flash("Session added", "success")
-                return redirect(url_for("training.session", training_session_id=created.id))
+            done = submit(lambda: services.schedule_session(offer, item, _session_data(data)), errors, whole="date",
+                          done=lambda created: url_for("training.session", training_session_id=created.id),
+                          flash_message="Session added")
+            if done is not None:
+                return done
     values = request.form if request.method == "POST" else {"capacity": 20}
     return render_template("training/session_form.html", course=item, session=None, errors=errors,
                            values=values), 400 if errors else 200
@@ -381,6 +370,11 @@ def session(training_session_id):
     return _session_page(_session(training_session_id))
 
 
+def _session_changed(moved: list[sharing.Moved]) -> str:
+    return "Session changed" + (f": {plural(len(moved), 'person', 'people')} from the waiting list now "
+                                f"{'has a place' if len(moved) == 1 else 'have places'}" if moved else "")
+
+
 @bp.route("/sessions/<int:training_session_id>/edit", methods=["GET", "POST"])
 @requires("training.catalogue.manage")
 def edit_session(training_session_id):
@@ -389,23 +383,17 @@ def edit_session(training_session_id):
     try:
         services.require_owner(offer, item)
     except TrainingError as exc:
-        return _refused(str(exc), exc.status)
+        return _refused(str(exc), _status(exc))
     errors = FormErrors()
     if request.method == "POST":
         data, errors = validate_form(SessionForm())
         if not errors:
-            try:
-                moved = rules.change_session(offer, item, _session_data(data), utcnow())
-            except TrainingError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, "date")
-                item = _session(training_session_id)
-            else:
-                db.session.commit()
-                flash("Session changed" + (f": {plural(len(moved), 'person', 'people')} from the waiting list now "
-                                           f"{'has a place' if len(moved) == 1 else 'have places'}" if moved else ""),
-                      "success")
-                return redirect(url_for("training.session", training_session_id=training_session_id))
+            done = submit(lambda: rules.change_session(offer, item, _session_data(data), utcnow()), errors,
+                          whole="date", done=url_for("training.session", training_session_id=training_session_id),
+                          flash_message=_session_changed)
+            if done is not None:
+                return done
+            item = _session(training_session_id)
         values = request.form
     else:
         starts, ends = item.starts_at.astimezone(services.LONDON), item.ends_at.astimezone(services.LONDON)
@@ -428,10 +416,10 @@ def cancel_session(training_session_id):
         moved = rules.cancel_session(_offer(), item, data["reason"], utcnow())
     except TrainingError as exc:
         db.session.rollback()
-        if exc.status == 403:
+        if exc.api_status == 403:
             return _refused(str(exc))
-        errors.add("reason", str(exc))
-        return _session_page(_session(training_session_id), errors, exc.status)
+        show_refusal(errors, exc, whole="reason")
+        return _session_page(_session(training_session_id), errors, _status(exc))
     db.session.commit()
     flash(f"Session cancelled: {plural(len(moved), 'booking')} ended and everyone booked "
           "was emailed", "success")
@@ -448,12 +436,10 @@ def _book(training_session_id: int, delegate: Membership | None, data: dict, fie
                              manager_email=data["manager_email"])
     except TrainingError as exc:
         db.session.rollback()
-        errors = FormErrors()
-        for name, message in exc.errors.items():
-            if name == "manager_email" and field == "user_id":
-                name = "staff_manager_email"  # the staff form's own field
-            errors.add(name or field, message)
-        return _session_page(_session(training_session_id), errors, exc.status)
+        # the staff form has its own field for the manager's email
+        rename = {"manager_email": "staff_manager_email"} if field == "user_id" else None
+        errors = show_refusal(FormErrors(), exc, rename=rename, whole=field)
+        return _session_page(_session(training_session_id), errors, _status(exc))
     db.session.commit()
     if booking.status == "confirmed":
         flash(f"{booking.delegate_name} is booked. A confirmation with a calendar invitation is on its way.",
@@ -550,8 +536,7 @@ def cancel_booking(training_booking_id):
         outcome = rules.cancel(_offer(), g.tenant, item, utcnow(), _settings())
     except TrainingError as exc:
         db.session.rollback()
-        errors = FormErrors()
-        errors.add("cancel", str(exc))
+        errors = show_refusal(FormErrors(), exc, whole="cancel")
         return _booking_page(_booking(training_booking_id), errors, 409)
     db.session.commit()
     message = "Booking cancelled."
@@ -586,7 +571,7 @@ def certificate(training_booking_id):
     try:
         content = certificates.certificate_pdf(item, g.tenant.short_name, organiser)
     except TrainingError as exc:
-        return _refused(str(exc), exc.status)
+        return _refused(str(exc), _status(exc))
     return download_response(content, "application/pdf", f"certificate-{item.id}.pdf")
 
 
@@ -614,8 +599,8 @@ def evaluate(training_booking_id):
                                   data["manager_name"], now, g.principal.id)
             except TrainingError as exc:
                 db.session.rollback()
-                _add_errors(errors, exc, "stage")
-                status = exc.status
+                show_refusal(errors, exc, whole="stage")
+                status = _status(exc)
                 item = _booking(training_booking_id)
             else:
                 db.session.commit()
@@ -639,22 +624,18 @@ def register(training_session_id):
     try:
         entries = rules.register_entries(offer, item)
     except TrainingError as exc:
-        return _refused(str(exc), exc.status)
+        return _refused(str(exc), _status(exc))
     errors = FormErrors()
     now = utcnow()
     if request.method == "POST":
         answers = {e.booking_id: request.form.get(rules.outcome_field(e.booking_id), "") for e in entries}
-        try:
-            changed = rules.take_register(offer, item, answers, now)
-        except TrainingError as exc:
-            db.session.rollback()
-            _add_errors(errors, exc, "register")
-            item = _session(training_session_id)
-            entries = rules.register_entries(offer, item)
-        else:
-            db.session.commit()
-            flash(f"Register saved ({plural(changed, 'change')})", "success")
-            return redirect(url_for("training.register", training_session_id=training_session_id))
+        done = submit(lambda: rules.take_register(offer, item, answers, now), errors, whole="register",
+                      done=url_for("training.register", training_session_id=training_session_id),
+                      flash_message=lambda changed: f"Register saved ({plural(changed, 'change')})")
+        if done is not None:
+            return done
+        item = _session(training_session_id)
+        entries = rules.register_entries(offer, item)
     return render_template("training/register.html", session=item, course=item.course, entries=entries,
                            errors=errors, values=request.form, posted=request.method == "POST",
                            outcomes=ATTENDANCE, started=item.starts_at <= now), 400 if errors else 200
@@ -742,16 +723,13 @@ def new_survey():
     if request.method == "POST":
         data, errors = validate_form(SurveyForm())
         if not errors:
-            try:
-                survey = needs.create_survey(data["title"], data["plan_year"], needs.parse_topics(data["topics"]),
-                                             data["closes"], today)
-            except TrainingError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, "title")
-            else:
-                db.session.commit()
-                flash("Questionnaire drafted: check it, then open it to email the agencies", "success")
-                return redirect(url_for("training.survey", training_needs_survey_id=survey.id))
+            done = submit(lambda: needs.create_survey(data["title"], data["plan_year"],
+                                                      needs.parse_topics(data["topics"]), data["closes"], today),
+                          errors, whole="title",
+                          done=lambda survey: url_for("training.survey", training_needs_survey_id=survey.id),
+                          flash_message="Questionnaire drafted: check it, then open it to email the agencies")
+            if done is not None:
+                return done
     values = request.form if request.method == "POST" else {
         "plan_year": FinancialYear.containing(today).start_year + 1,
         "title": f"Training needs analysis {FinancialYear(FinancialYear.containing(today).start_year + 1).label}"}
@@ -784,17 +762,14 @@ def edit_survey(training_needs_survey_id):
     if request.method == "POST":
         data, errors = validate_form(SurveyForm())
         if not errors:
-            try:
-                needs.update_survey(item, data["title"], data["plan_year"], needs.parse_topics(data["topics"]),
-                                    data["closes"], london_day(utcnow()))
-            except TrainingError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, "title")
-                item = _survey(training_needs_survey_id)
-            else:
-                db.session.commit()
-                flash("Questionnaire changed", "success")
-                return redirect(url_for("training.survey", training_needs_survey_id=item.id))
+            done = submit(lambda: needs.update_survey(item, data["title"], data["plan_year"],
+                                                      needs.parse_topics(data["topics"]), data["closes"],
+                                                      london_day(utcnow())),
+                          errors, whole="title", done=url_for("training.survey", training_needs_survey_id=item.id),
+                          flash_message="Questionnaire changed")
+            if done is not None:
+                return done
+            item = _survey(training_needs_survey_id)
     values = request.form if request.method == "POST" else _survey_values(item)
     return render_template("training/needs_form.html", survey=item, errors=errors, values=values), \
         400 if errors else 200
@@ -806,7 +781,7 @@ def _survey_change(training_needs_survey_id: int, change, message):
         result = change(item)
     except TrainingError as exc:
         db.session.rollback()
-        return _refused(str(exc), exc.status)
+        return _refused(str(exc), _status(exc))
     db.session.commit()
     flash(message(result), "success")
     return redirect(url_for("training.survey", training_needs_survey_id=training_needs_survey_id))
@@ -860,17 +835,13 @@ def respond(training_needs_survey_id):
                               int(staff) if staff.isascii() and staff.isdigit() and len(staff) <= 6 else
                               (None if not staff else "bad"))
         if not errors:
-            try:
-                needs.respond(item, agency, g.principal.id, answers, data["preferred_delivery"], data["comments"],
-                              utcnow(), today)
-            except TrainingError as exc:
-                db.session.rollback()
-                _add_errors(errors, exc, "preferred_delivery")
-                item = _survey(training_needs_survey_id)
-            else:
-                db.session.commit()
-                flash(f"Thank you: {agency.name}'s answers are saved", "success")
-                return redirect(url_for("training.needs_to_answer"))
+            done = submit(lambda: needs.respond(item, agency, g.principal.id, answers, data["preferred_delivery"],
+                                                data["comments"], utcnow(), today),
+                          errors, whole="preferred_delivery", done=url_for("training.needs_to_answer"),
+                          flash_message=f"Thank you: {agency.name}'s answers are saved")
+            if done is not None:
+                return done
+            item = _survey(training_needs_survey_id)
         values = request.form
     elif existing is not None:
         values = {"preferred_delivery": existing.preferred_delivery, "comments": existing.comments,

@@ -171,3 +171,17 @@ def test_api_enables_with_settings_and_disables(client, alpha):
     again = client.delete("/api/v1/alpha/modules/noticeboard", headers=bearer(token))
     assert again.status_code == 409
     assert client.put("/api/v1/alpha/modules/nope", json={}, headers=bearer(token)).status_code == 404
+
+
+def test_a_module_refusal_gives_the_same_reason_on_the_page_and_the_api(client, alpha):
+    # The same rule (a module needs the one it depends on) refused once: on the form by its field, and on the
+    # API with the same words (409: it is about the state of the partnership's modules, not what was sent).
+    reason = "Notice digest needs Noticeboard enabled first"
+    login(client, "admin@alpha.example")
+    page = form_post(client, "/alpha/admin/modules/digest", {})
+    assert page.status_code == 400 and 'href="#module"' in page.get_data(as_text=True)
+    assert reason in page.get_data(as_text=True)
+    token = token_for(alpha, "admin2@alpha.example")
+    answer = client.put("/api/v1/alpha/modules/digest", json={}, headers=bearer(token))
+    assert answer.status_code == 409 and answer.get_json()["message"] == reason
+    assert enabled_modules(alpha) == {}

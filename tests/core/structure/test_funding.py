@@ -170,7 +170,7 @@ def test_one_contribution_per_agency_per_year(alpha):
         contribute("police", 2025, "10,000")
         with pytest.raises(FundingError) as refused:
             contribute("police", 2025, "5,000")
-        assert refused.value.problems == {"agency_id": "Alpha Police already has a contribution for 2025/26: "
+        assert refused.value.errors == {"agency_id": "Alpha Police already has a contribution for 2025/26: "
                                                        "change that one"}
         contribute("police", 2026, "11,000")  # next year is another contribution
         icb = contribute("icb", 2025, "1")
@@ -202,7 +202,7 @@ def test_only_the_partnerships_own_agencies_can_contribute(alpha):
     with tenant_scope(alpha):
         with pytest.raises(FundingError) as refused:
             funding.add_contribution(2025, ContributionFields(agency_id=beta_police, amount_pence=100), TODAY)
-        assert refused.value.problems["agency_id"] == "Choose an agency from the list"
+        assert refused.value.errors["agency_id"] == "Choose an agency from the list"
         with pytest.raises(FundingError, match="Choose an agency from the list"):
             funding.add_contribution(2025, ContributionFields(agency_id=2**40, amount_pence=100), TODAY)
         db.session.rollback()
@@ -223,7 +223,7 @@ def test_contribution_dates_come_in_order(alpha, dates, field, message):
     with tenant_scope(alpha):
         with pytest.raises(FundingError) as refused:
             contribute("police", 2025, "1,000", **dates)
-        assert message in refused.value.problems[field]
+        assert message in refused.value.errors[field]
 
 
 def test_the_invoice_and_the_payment_are_recorded_and_audited(alpha):
@@ -255,7 +255,7 @@ def test_spending_needs_a_category_a_description_an_amount_and_a_past_date(alpha
     with tenant_scope(alpha):
         with pytest.raises(FundingError) as refused:
             funding.add_spend(date(2026, 6, 2), "parties", " ", None, TODAY)
-        assert refused.value.problems == {
+        assert refused.value.errors == {
             "spent_on": "The date spent cannot be in the future",
             "category": "Choose what the money was spent on",
             "description": "Describe what the money was spent on",

@@ -123,7 +123,7 @@ def test_counts_that_cannot_be_taken_change_nothing(alpha):
                 ("south", "special"): ("3", "x" * 201),
                 ("north", "independent"): ("12", ""),
             }, date(2026, 6, 2), TODAY)
-    assert refused.value.problems == {
+    assert refused.value.errors == {
         "as_of": "The date counted cannot be in the future",
         "count-north-primary": "Primary schools in North Borough Council: the number cannot be negative",
         "count-south-secondary": "Enter the number of secondary schools in South Borough Council, or clear the note",
