@@ -214,3 +214,14 @@ def set_clock(monkeypatch, moment) -> None:
             return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
 
     monkeypatch.setattr(core.calendar, "datetime", Stopped)
+
+
+def text_of(html: str) -> str:
+    """The page's words, without tags and with spaces collapsed, as a reader would meet them."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
+
+
+def error_summary(html: str) -> list[str]:
+    """The messages of the page's GOV.UK error summary, in order."""
+    block = html.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0] if "govuk-error-summary" in html else ""
+    return [text_of(m).strip() for m in re.findall(r"<a [^>]*>(.*?)</a>", block, re.S)]

@@ -22,7 +22,7 @@ from core.structure.arrangements import (
 )
 from core.structure.views_plan import arrangements_panel
 from core.tenancy.isolation import tenant_scope
-from tests.helpers import count_queries, create_tenant, form_post, login, make_user
+from tests.helpers import count_queries, create_tenant, error_summary, form_post, login, make_user, text_of
 
 TODAY = date(2026, 5, 15)
 PUBLISHED = date(2024, 12, 23)
@@ -31,15 +31,6 @@ PUBLISHED = date(2024, 12, 23)
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr("core.calendar.london_today", lambda: TODAY)
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
-
-
-def error_summary(html: str) -> list[str]:
-    block = html.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0] if "govuk-error-summary" in html else ""
-    return [text_of(m).strip() for m in re.findall(r"<a [^>]*>(.*?)</a>", block, re.S)]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from core.structure.models import Contribution, Spend
 from core.structure.views_funding import dashboard_panel
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency
-from tests.helpers import count_queries, create_tenant, form_post, login, make_user
+from tests.helpers import count_queries, create_tenant, form_post, login, make_user, text_of
 
 PAST = date(2026, 6, 1)  # a day before any test runs, for records made directly
 
@@ -59,11 +59,6 @@ def add_spend(tenant, day: date, pounds: str, category: str = "training", descri
 
 def day(prefix: str, d: date) -> dict:
     return {f"{prefix}-day": str(d.day), f"{prefix}-month": str(d.month), f"{prefix}-year": str(d.year)}
-
-
-def text_of(html: str) -> str:
-    """The page's words, without tags and with spaces collapsed, as a reader would meet them."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
 def contributions(tenant) -> list[tuple]:

@@ -31,7 +31,7 @@ from tests.core.structure.test_meetings import (
     london,
     pdf_bytes,
 )
-from tests.helpers import count_queries, create_tenant, form_post, login, make_user
+from tests.helpers import count_queries, create_tenant, form_post, login, make_user, text_of
 
 ROLES = {"admin": "tenant_admin", "manager": "business_manager", "scrutineer": "independent_scrutineer",
          "practitioner": "practitioner", "lead": "agency_safeguarding_lead"}
@@ -513,10 +513,6 @@ def leads_somewhere(html: str) -> bool:
     """Every link of the error summary leads to exactly one element of the page."""
     links = error_links(html)
     return bool(links) and all(elements_with_id(html, target) == 1 for target in links)
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
 def test_the_draft_minutes_box_is_the_one_element_its_label_names(app, world):

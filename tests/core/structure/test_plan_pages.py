@@ -18,7 +18,7 @@ from core.structure.models import PlanAction, Priority, QuarterlyTheme, ThemeFol
 from core.structure.views_plan import dashboard_panel
 from core.tenancy.isolation import tenant_scope
 from tests.core.structure.test_plan import make_bodies
-from tests.helpers import count_queries, create_tenant, form_post, login, make_user
+from tests.helpers import count_queries, create_tenant, error_summary, form_post, login, make_user, text_of
 
 TODAY = date(2026, 5, 15)  # Q1 of 2026/27
 
@@ -26,15 +26,6 @@ TODAY = date(2026, 5, 15)  # Q1 of 2026/27
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):
     monkeypatch.setattr("core.calendar.london_today", lambda: TODAY)
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
-
-
-def error_summary(html: str) -> list[str]:
-    block = html.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0] if "govuk-error-summary" in html else ""
-    return [text_of(m).strip() for m in re.findall(r"<a [^>]*>(.*?)</a>", block, re.S)]
 
 
 ROLES = {"admin": "tenant_admin", "manager": "business_manager", "scrutineer": "independent_scrutineer",

@@ -18,7 +18,7 @@ from core.tenancy.importer import import_paths
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import Agency, LocalAuthority, SafeguardingPartner
 from tests.core.structure.test_plan import make_bodies
-from tests.helpers import count_queries, create_tenant, login, make_user
+from tests.helpers import count_queries, create_tenant, login, make_user, text_of
 
 TODAY = date(2026, 5, 15)  # in the financial year 2026/27
 
@@ -31,10 +31,6 @@ def _today(monkeypatch):
 def main(html: str) -> str:
     """The page's own content, without the header that says who is signed in."""
     return html.split('<main', 1)[1].split("</main>", 1)[0]
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 @pytest.fixture

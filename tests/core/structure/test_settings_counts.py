@@ -16,7 +16,7 @@ from core.structure import settings_counts
 from core.structure.models import SETTING_KINDS, Body, SettingCount
 from core.tenancy.isolation import tenant_scope
 from core.tenancy.models import LocalAuthority
-from tests.helpers import count_queries, create_tenant, form_post, login, make_user
+from tests.helpers import count_queries, create_tenant, form_post, login, make_user, text_of
 
 TODAY = date(2026, 6, 1)
 
@@ -49,10 +49,6 @@ def seed_counts(tenant) -> None:
             Body(key="board", name="Executive Board", kind="board"),
         ])
         db.session.commit()
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#39;", "'")
 
 
 def counts(tenant) -> dict:
